@@ -1,0 +1,174 @@
+/* Descriptors and runtime declarations.
+ *
+ * A descriptor is a `struct ctimer_desc` (runtime/ctimer.h) built here field by field.  It lives in
+ * the writable section "ctimer_desc" so that the linker's __start_ctimer_desc/__stop_ctimer_desc
+ * bound every descriptor of a module, and the runtime can list functions that were never called.
+ * The record is 48 bytes with a user-fixed alignment of 8: without DECL_USER_ALIGN, x86 raises the
+ * alignment of large static objects and leaves holes in the section.  */
+
+#include "descriptors.h"
+
+#define CTIMER_ABI_VERSION 1
+#define CTIMER_SECTION "ctimer_desc"
+
+static GTY (()) tree desc_type;
+static GTY (()) tree enter_decl;
+static GTY (()) tree exit_decl;
+
+const struct ggc_root_tab ctimer_ggc_roots[] = {
+  { &desc_type, 1, sizeof (desc_type), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+  { &enter_decl, 1, sizeof (enter_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+  { &exit_decl, 1, sizeof (exit_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+  LAST_GGC_ROOT_TAB
+};
+
+/* Field order and types must match struct ctimer_desc. */
+static const struct
+{
+  const char *name;
+  int kind; /* 0: const char *, 32/16: unsigned integer of that width */
+} desc_fields[] = {
+  { "name", 0 },  { "strct", 0 }, { "file", 0 }, { "caller", 0 },
+  { "line", 32 }, { "kind", 16 }, { "abi", 16 }, { "id", 32 },
+  { "reserved", 32 },
+};
+#define N_DESC_FIELDS (sizeof desc_fields / sizeof desc_fields[0])
+
+static tree
+field_type (int kind)
+{
+  if (kind == 32)
+    return unsigned_type_node;
+  if (kind == 16)
+    return short_unsigned_type_node;
+  return build_pointer_type (build_qualified_type (char_type_node, TYPE_QUAL_CONST));
+}
+
+static tree
+get_desc_type (void)
+{
+  if (desc_type)
+    return desc_type;
+  tree type = make_node (RECORD_TYPE);
+  /* finish_builtin_struct takes the fields last first. */
+  tree fields = NULL_TREE;
+  for (unsigned i = 0; i < N_DESC_FIELDS; i++)
+    {
+      tree f = build_decl (BUILTINS_LOCATION, FIELD_DECL, get_identifier (desc_fields[i].name),
+                           field_type (desc_fields[i].kind));
+      DECL_CHAIN (f) = fields;
+      fields = f;
+    }
+  finish_builtin_struct (type, "ctimer_desc", fields, NULL_TREE);
+  gcc_assert (tree_to_uhwi (TYPE_SIZE_UNIT (type)) == 48);
+  desc_type = type;
+  return type;
+}
+
+static tree
+string_or_null (tree type, const char *s)
+{
+  if (!s)
+    return build_int_cst (type, 0);
+  return fold_convert (type, build_string_literal (strlen (s) + 1, s));
+}
+
+tree
+ctimer_desc_addr (int kind, const char *name, const char *strct, const char *file,
+                  const char *caller, int line)
+{
+  static unsigned counter;
+  tree type = get_desc_type ();
+  char vname[32];
+  snprintf (vname, sizeof vname, "__ctimer_desc_%u", counter++);
+
+  tree var = build_decl (UNKNOWN_LOCATION, VAR_DECL, get_identifier (vname), type);
+  TREE_STATIC (var) = 1;
+  TREE_PUBLIC (var) = 0;
+  DECL_ARTIFICIAL (var) = 1;
+  DECL_IGNORED_P (var) = 1;
+  TREE_ADDRESSABLE (var) = 1;
+  DECL_PRESERVE_P (var) = 1;
+  SET_DECL_ALIGN (var, 64);
+  DECL_USER_ALIGN (var) = 1;
+  set_decl_section_name (var, CTIMER_SECTION);
+
+  const char *strings[] = { name, strct, file, caller };
+  unsigned HOST_WIDE_INT ints[] = { (unsigned) line, (unsigned) kind, CTIMER_ABI_VERSION, 0, 0 };
+  vec<constructor_elt, va_gc> *elts = NULL;
+  tree f = TYPE_FIELDS (type);
+  for (unsigned i = 0; i < N_DESC_FIELDS; i++, f = DECL_CHAIN (f))
+    {
+      tree val = i < 4 ? string_or_null (TREE_TYPE (f), strings[i])
+                       : build_int_cstu (TREE_TYPE (f), ints[i - 4]);
+      CONSTRUCTOR_APPEND_ELT (elts, f, val);
+    }
+  DECL_INITIAL (var) = build_constructor (type, elts);
+  varpool_node::finalize_decl (var);
+  return build_fold_addr_expr (var);
+}
+
+/* Runtime entry points are nothrow and leaf: they never unwind and never call back into this
+   unit, so optimisers keep everything they knew across them. */
+static tree
+runtime_fndecl (const char *name, tree type)
+{
+  tree decl = build_fn_decl (name, type);
+  TREE_NOTHROW (decl) = 1;
+  DECL_ATTRIBUTES (decl) = tree_cons (get_identifier ("leaf"), NULL_TREE, DECL_ATTRIBUTES (decl));
+  DECL_ATTRIBUTES (decl)
+    = tree_cons (get_identifier ("no_instrument_function"), NULL_TREE, DECL_ATTRIBUTES (decl));
+  return decl;
+}
+
+tree
+ctimer_enter_fndecl (void)
+{
+  if (!enter_decl)
+    enter_decl = runtime_fndecl ("__ctimer_enter",
+                                 build_function_type_list (long_long_unsigned_type_node,
+                                                           ptr_type_node, NULL_TREE));
+  return enter_decl;
+}
+
+tree
+ctimer_exit_fndecl (void)
+{
+  if (!exit_decl)
+    exit_decl = runtime_fndecl ("__ctimer_exit",
+                                build_function_type_list (void_type_node,
+                                                          long_long_unsigned_type_node, NULL_TREE));
+  return exit_decl;
+}
+
+/* extern struct ctimer_desc NAME[] __attribute__((weak, visibility("hidden"))): defined by the
+   linker when the module holds the section, and 0 otherwise. */
+static tree
+section_bound (const char *name)
+{
+  tree type = build_array_type (get_desc_type (), NULL_TREE);
+  tree var = build_decl (UNKNOWN_LOCATION, VAR_DECL, get_identifier (name), type);
+  TREE_PUBLIC (var) = 1;
+  DECL_EXTERNAL (var) = 1;
+  DECL_ARTIFICIAL (var) = 1;
+  DECL_VISIBILITY (var) = VISIBILITY_HIDDEN;
+  DECL_VISIBILITY_SPECIFIED (var) = 1;
+  declare_weak (var);
+  return build_fold_addr_expr (var);
+}
+
+void
+ctimer_build_module_ctor (void)
+{
+  static bool built;
+  if (built)
+    return;
+  tree type = build_function_type_list (void_type_node, ptr_type_node, ptr_type_node, NULL_TREE);
+  tree reg = runtime_fndecl ("__ctimer_register", type);
+  tree call = build_call_expr (reg, 2, section_bound ("__start_" CTIMER_SECTION),
+                               section_bound ("__stop_" CTIMER_SECTION));
+  /* Registration must come before user constructors that might call instrumented code; the
+     runtime copes with either order, this only lets it list functions early. */
+  cgraph_build_static_cdtor ('I', call, MAX_RESERVED_INIT_PRIORITY + 1);
+  built = true;
+}

@@ -1,0 +1,27 @@
+/* The static descriptors the plugin emits and the runtime functions it calls. */
+#ifndef CTIMER_DESCRIPTORS_H
+#define CTIMER_DESCRIPTORS_H
+
+#include "gcc_headers.h"
+
+/* Kinds: the same values as enum ctimer_kind in runtime/ctimer.h. */
+#define CTIMER_KIND_FUNCTION 0
+#define CTIMER_KIND_METHOD 1
+
+/* Emits a descriptor in section "ctimer_desc" and returns its address, ready to pass to
+   __ctimer_enter.  STRCT and CALLER are NULL for a function. */
+tree ctimer_desc_addr (int kind, const char *name, const char *strct, const char *file,
+                       const char *caller, int line);
+
+tree ctimer_enter_fndecl (void);
+tree ctimer_exit_fndecl (void);
+
+/* Emits, once per translation unit, a constructor that registers this module's descriptor
+   section with the runtime, so that it lists even the functions never called. */
+void ctimer_build_module_ctor (void);
+
+/* The GGC roots for the trees cached here: without them a collection frees them between
+   functions (observed with --param ggc-min-expand=0). */
+extern const struct ggc_root_tab ctimer_ggc_roots[];
+
+#endif

@@ -1,0 +1,207 @@
+/* Plugin arguments: strict parsing, the filter file, and pattern matching.
+ *
+ * Every -fplugin-arg-ctimer-KEY[=VALUE] is checked here before any pass is registered: an unknown
+ * key, a missing or superfluous value, or an unreadable filter file is an error() naming the
+ * argument, so that a typo never silently times the wrong functions.  */
+
+#include "params.h"
+#include <fnmatch.h>
+
+struct ctimer_params ctimer_params;
+
+/* Appends the comma-separated globs in LIST to OUT.  Empty items are an error: "a,,b" is a typo. */
+static bool
+split_patterns (const char *key, const char *list, std::vector<std::string> &out)
+{
+  std::string item;
+  for (const char *p = list;; p++)
+    {
+      if (*p != ',' && *p != '\0')
+        {
+          item += *p;
+          continue;
+        }
+      if (item.empty ())
+        {
+          error ("ctimer: %<-fplugin-arg-ctimer-%s=%s%> has an empty pattern", key, list);
+          return false;
+        }
+      out.push_back (item);
+      item.clear ();
+      if (*p == '\0')
+        return true;
+    }
+}
+
+static std::string
+trim (const std::string &s)
+{
+  size_t b = s.find_first_not_of (" \t\r\n");
+  size_t e = s.find_last_not_of (" \t\r\n");
+  return b == std::string::npos ? std::string () : s.substr (b, e - b + 1);
+}
+
+/* Reads a filter file: one "+pattern" or "-pattern" per line, "file:" before a path pattern,
+   "#" starts a comment line, blank lines are ignored. */
+static bool
+read_filter_file (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  if (!f)
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-filter=%s%>: cannot read the file: %m", path);
+      return false;
+    }
+  bool ok = true;
+  char buf[4096];
+  for (int lineno = 1; fgets (buf, sizeof buf, f); lineno++)
+    {
+      std::string line = trim (buf);
+      if (line.empty () || line[0] == '#')
+        continue;
+      char sign = line[0];
+      std::string pat = trim (line.substr (1));
+      bool is_file = pat.compare (0, 5, "file:") == 0;
+      if (is_file)
+        pat = trim (pat.substr (5));
+      if ((sign != '+' && sign != '-') || pat.empty ())
+        {
+          error ("ctimer: %s:%d: expected %<+pattern%>, %<-pattern%>, %<+file:pattern%> or "
+                 "%<-file:pattern%>, found %qs", path, lineno, line.c_str ());
+          ok = false;
+          continue;
+        }
+      std::vector<std::string> &dst
+        = sign == '+' ? (is_file ? ctimer_params.include_file : ctimer_params.include)
+                      : (is_file ? ctimer_params.exclude_file : ctimer_params.exclude);
+      dst.push_back (pat);
+    }
+  if (ferror (f))
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-filter=%s%>: read error: %m", path);
+      ok = false;
+    }
+  fclose (f);
+  return ok;
+}
+
+static bool
+parse_int (const char *key, const char *value, int lo, int hi, int *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol (value, &end, 10);
+  if (errno || end == value || *end || v < lo || v > hi)
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-%s=%s%>: expected an integer from %d to %d", key, value,
+             lo, hi);
+      return false;
+    }
+  *out = (int) v;
+  return true;
+}
+
+/* Checks that KEY has a value iff it needs one. */
+static bool
+check_value (const struct plugin_argument *arg, bool wants_value)
+{
+  if (wants_value && (!arg->value || !*arg->value))
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-%s%> needs a value (%<-fplugin-arg-ctimer-%s=...%>)",
+             arg->key, arg->key);
+      return false;
+    }
+  if (!wants_value && arg->value)
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-%s%> takes no value, got %qs", arg->key, arg->value);
+      return false;
+    }
+  return true;
+}
+
+static bool
+parse_one (const struct plugin_argument *arg)
+{
+  const char *k = arg->key;
+  std::vector<std::string> *list = NULL;
+  if (!strcmp (k, "include"))
+    list = &ctimer_params.include;
+  else if (!strcmp (k, "exclude"))
+    list = &ctimer_params.exclude;
+  else if (!strcmp (k, "include-file"))
+    list = &ctimer_params.include_file;
+  else if (!strcmp (k, "exclude-file"))
+    list = &ctimer_params.exclude_file;
+  if (list)
+    return check_value (arg, true) && split_patterns (k, arg->value, *list);
+
+  if (!strcmp (k, "filter"))
+    return check_value (arg, true) && read_filter_file (arg->value);
+  if (!strcmp (k, "verbose"))
+    return check_value (arg, false) && (ctimer_params.verbose = true);
+  if (!strcmp (k, "min-stmts"))
+    return check_value (arg, true)
+           && parse_int (k, arg->value, 0, 1000000, &ctimer_params.min_stmts);
+  if (!strcmp (k, "placement"))
+    {
+      if (!check_value (arg, true))
+        return false;
+      if (!strcmp (arg->value, "early"))
+        ctimer_params.placement = CTIMER_EARLY;
+      else if (!strcmp (arg->value, "late"))
+        ctimer_params.placement = CTIMER_LATE;
+      else
+        {
+          error ("ctimer: %<-fplugin-arg-ctimer-placement=%s%>: expected %<early%> or %<late%>",
+                 arg->value);
+          return false;
+        }
+      return true;
+    }
+  if (!strcmp (k, "methods"))
+    {
+      if (!check_value (arg, true))
+        return false;
+      if (strcmp (arg->value, "on") && strcmp (arg->value, "off"))
+        {
+          error ("ctimer: %<-fplugin-arg-ctimer-methods=%s%>: expected %<on%> or %<off%>",
+                 arg->value);
+          return false;
+        }
+      ctimer_params.methods = !strcmp (arg->value, "on");
+      return true;
+    }
+  error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: include, exclude, "
+         "include-file, exclude-file, filter, verbose, placement, methods, %<min-stmts%>", k);
+  return false;
+}
+
+bool
+ctimer_parse_args (const struct plugin_name_args *info)
+{
+  bool ok = true;
+  for (int i = 0; i < info->argc; i++)
+    ok &= parse_one (&info->argv[i]);
+  return ok;
+}
+
+static bool
+matches_any (const std::vector<std::string> &pats, const char *s)
+{
+  for (const std::string &p : pats)
+    if (fnmatch (p.c_str (), s, 0) == 0)
+      return true;
+  return false;
+}
+
+bool
+ctimer_selected (const char *name, const char *file)
+{
+  if (matches_any (ctimer_params.exclude, name) || matches_any (ctimer_params.exclude_file, file))
+    return false;
+  if (!ctimer_params.include.empty () && !matches_any (ctimer_params.include, name))
+    return false;
+  if (!ctimer_params.include_file.empty () && !matches_any (ctimer_params.include_file, file))
+    return false;
+  return true;
+}

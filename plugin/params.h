@@ -1,0 +1,30 @@
+/* Plugin arguments: parsing, the filter file, and pattern matching. */
+#ifndef CTIMER_PARAMS_H
+#define CTIMER_PARAMS_H
+
+#include "gcc_headers.h"
+
+enum ctimer_placement {
+  CTIMER_EARLY, /* after "cfg": every source-level call, like -finstrument-functions */
+  CTIMER_LATE   /* after "optimized": only calls that survive inlining */
+};
+
+struct ctimer_params {
+  std::vector<std::string> include, exclude;           /* function name or STRUCT.FIELD */
+  std::vector<std::string> include_file, exclude_file; /* source path */
+  bool verbose = false;
+  bool methods = true;      /* time calls through struct function-pointer fields */
+  enum ctimer_placement placement = CTIMER_LATE;
+  int min_stmts = 0;        /* skip leaf functions with fewer GIMPLE statements */
+};
+
+extern struct ctimer_params ctimer_params;
+
+/* Parses -fplugin-arg-ctimer-*; reports each bad argument with error().  False if any was bad. */
+bool ctimer_parse_args (const struct plugin_name_args *info);
+
+/* Whether a function (NAME is its name) or a method call site (NAME is "struct.field")
+   whose source file is FILE passes the include/exclude rules. */
+bool ctimer_selected (const char *name, const char *file);
+
+#endif

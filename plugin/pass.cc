@@ -1,0 +1,272 @@
+/* The instrumentation pass: gate and execute.
+ *
+ * Placement (-fplugin-arg-ctimer-placement):
+ *   late  (default) after "optimized": inlining and tail-recursion elimination have happened, so
+ *         only calls that really happen at run time are timed.  Compiler clones (.constprop,
+ *         .isra, .part) are timed under the source function's name.
+ *   early after "cfg", before any optimisation: every source-level call is timed, as with
+ *         -finstrument-functions, at the price of blocking inlining's benefits.
+ *
+ * Both placements sit outside the all-optimizations pass list, so they also run at -O0.  */
+
+#include "pass.h"
+#include "params.h"
+#include "descriptors.h"
+
+/* Names: the plugin's own symbols and the runtime's are never instrumented. */
+static bool
+is_runtime_name (const char *name)
+{
+  return !strncmp (name, "__ctimer", 8) || !strncmp (name, "ctimer_", 7);
+}
+
+/* The user-visible function behind FNDECL: a clone made by IPA (constprop, isra, part) points back
+   to its origin through DECL_ABSTRACT_ORIGIN or the call graph. */
+static tree
+source_decl (tree fndecl)
+{
+  tree d = fndecl;
+  while (DECL_ABSTRACT_ORIGIN (d) && DECL_ABSTRACT_ORIGIN (d) != d)
+    d = DECL_ABSTRACT_ORIGIN (d);
+  cgraph_node *node = cgraph_node::get (d);
+  while (node && node->clone_of)
+    node = node->clone_of;
+  if (node && DECL_ARTIFICIAL (d) && !DECL_ARTIFICIAL (node->decl))
+    d = node->decl;
+  return d;
+}
+
+/* ipa-split's ".part.N" bodies are new decls without an origin link; their name carries it. */
+static std::string
+source_name (tree fndecl)
+{
+  tree d = source_decl (fndecl);
+  std::string name = IDENTIFIER_POINTER (DECL_NAME (d));
+  if (DECL_ARTIFICIAL (d))
+    {
+      size_t dot = name.find ('.');
+      if (dot != std::string::npos && dot > 0)
+        name.erase (dot);
+    }
+  return name;
+}
+
+static bool
+has_attribute (tree decl, const char *attr)
+{
+  return lookup_attribute (attr, DECL_ATTRIBUTES (decl)) != NULL_TREE;
+}
+
+/* An IFUNC resolver runs while the dynamic linker relocates, before TLS exists. */
+static bool
+is_ifunc_resolver (tree fndecl)
+{
+  cgraph_node *node = cgraph_node::get (fndecl);
+  if (!node)
+    return false;
+  if (node->ifunc_resolver)
+    return true;
+  ipa_ref *ref;
+  FOR_EACH_ALIAS (node, ref)
+    if (ref->referring->ifunc_resolver)
+      return true;
+  return false;
+}
+
+/* Functions no part of ctimer may touch: the user said so, or instrumenting them would break them. */
+static bool
+must_not_touch (tree fndecl, tree src)
+{
+  return DECL_EXTERNAL (fndecl)
+         || (DECL_ARTIFICIAL (fndecl)
+             && (DECL_STATIC_CONSTRUCTOR (fndecl) || DECL_STATIC_DESTRUCTOR (fndecl)))
+         || in_system_header_at (DECL_SOURCE_LOCATION (src))
+         || has_attribute (src, "no_instrument_function") || has_attribute (src, "naked")
+         || is_ifunc_resolver (fndecl) || is_ifunc_resolver (src)
+         || is_runtime_name (IDENTIFIER_POINTER (DECL_NAME (src)));
+}
+
+/* A leaf calls nothing but builtins and internal functions. */
+static bool
+count_stmts (function *fun, int *n)
+{
+  bool leaf = true;
+  basic_block bb;
+  *n = 0;
+  FOR_EACH_BB_FN (bb, fun)
+    for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
+      {
+        gimple *stmt = gsi_stmt (gsi);
+        if (is_gimple_debug (stmt) || gimple_code (stmt) == GIMPLE_LABEL
+            || gimple_code (stmt) == GIMPLE_PREDICT || gimple_code (stmt) == GIMPLE_NOP)
+          continue;
+        ++*n;
+        if (is_gimple_call (stmt) && !gimple_call_internal_p (stmt))
+          {
+            tree callee = gimple_call_fndecl (stmt);
+            if (!callee || !fndecl_built_in_p (callee))
+              leaf = false;
+          }
+      }
+  return leaf;
+}
+
+gcall *
+ctimer_build_enter (tree desc_addr, tree *t0)
+{
+  gcall *call = gimple_build_call (ctimer_enter_fndecl (), 1, desc_addr);
+  *t0 = gimple_in_ssa_p (cfun) ? make_ssa_name (long_long_unsigned_type_node, call)
+                               : create_tmp_var (long_long_unsigned_type_node, "ctimer_t0");
+  gimple_call_set_lhs (call, *t0);
+  return call;
+}
+
+gcall *
+ctimer_build_exit (tree t0)
+{
+  return gimple_build_call (ctimer_exit_fndecl (), 1, t0);
+}
+
+/* Entry on the edge out of the entry block, never at the top of the first block: when that
+   block is a loop head, the call would run on every iteration.  Exit before every return;
+   returns are collected first because inserting changes the blocks being walked.  */
+static void
+instrument_entry_exit (function *fun, tree desc_addr)
+{
+  tree t0;
+  gcall *enter = ctimer_build_enter (desc_addr, &t0);
+  gsi_insert_on_edge_immediate (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), enter);
+
+  auto_vec<gimple *> returns;
+  basic_block bb;
+  FOR_EACH_BB_FN (bb, fun)
+    for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
+      {
+        gimple *stmt = gsi_stmt (gsi);
+        if (gimple_code (stmt) == GIMPLE_RETURN)
+          returns.safe_push (stmt);
+        /* An exit call placed after a call marked as a tail call would be lost: the call
+           becomes a jump and never comes back here. */
+        else if (gcall *call = dyn_cast<gcall *> (stmt))
+          gimple_call_set_tail (call, false);
+      }
+  for (gimple *ret : returns)
+    {
+      gimple_stmt_iterator gsi = gsi_for_stmt (ret);
+      gsi_insert_before (&gsi, ctimer_build_exit (t0), GSI_SAME_STMT);
+    }
+}
+
+/* Decides whether FUN's own entry and exits are timed, and prints the verbose line. */
+static bool
+want_function (function *fun, const std::string &name, tree src)
+{
+  const char *file = DECL_SOURCE_FILE (src);
+  int line = DECL_SOURCE_LINE (src);
+  if (!ctimer_selected (name.c_str (), file))
+    return false;
+  if (ctimer_params.min_stmts > 0)
+    {
+      int n;
+      if (count_stmts (fun, &n) && n < ctimer_params.min_stmts)
+        {
+          if (ctimer_params.verbose)
+            fprintf (stderr, "%s:%d: %s skipped: leaf with %d statements < min-stmts=%d\n", file,
+                     line, name.c_str (), n, ctimer_params.min_stmts);
+          return false;
+        }
+    }
+  if (ctimer_params.verbose)
+    {
+      const char *asm_name = IDENTIFIER_POINTER (DECL_NAME (fun->decl));
+      if (name != asm_name)
+        fprintf (stderr, "%s:%d: %s (clone %s)\n", file, line, name.c_str (), asm_name);
+      else
+        fprintf (stderr, "%s:%d: %s\n", file, line, name.c_str ());
+    }
+  return true;
+}
+
+bool
+ctimer_may_instrument (tree fndecl)
+{
+  return !must_not_touch (fndecl, source_decl (fndecl));
+}
+
+static unsigned
+instrument (function *fun)
+{
+  tree src = source_decl (fun->decl);
+  if (must_not_touch (fun->decl, src))
+    return 0;
+  std::string name = source_name (fun->decl);
+
+  /* Methods first: their enter/exit pairs are whole statements inside the body, which the
+     function's own entry and exits then enclose. */
+  unsigned n = ctimer_params.methods ? ctimer_instrument_methods (fun, name.c_str ()) : 0;
+  if (want_function (fun, name, src))
+    {
+      instrument_entry_exit (fun, ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
+                                                    DECL_SOURCE_FILE (src), NULL,
+                                                    DECL_SOURCE_LINE (src)));
+      n++;
+    }
+  return n;
+}
+
+namespace {
+
+const pass_data early_data = {
+  GIMPLE_PASS, "ctimer", OPTGROUP_NONE, TV_NONE, PROP_gimple_any | PROP_cfg, 0, 0, 0, 0,
+};
+
+/* Late, the new calls carry bare virtual operands: TODO_update_ssa renames them, without which
+   execute_function_todo ICEs. */
+const pass_data late_data = {
+  GIMPLE_PASS, "ctimer", OPTGROUP_NONE, TV_NONE, PROP_cfg | PROP_ssa, 0, 0, 0, 0,
+};
+
+class ctimer_pass : public gimple_opt_pass
+{
+public:
+  ctimer_pass (const pass_data &data) : gimple_opt_pass (data, g) {}
+  bool gate (function *) final override { return true; }
+  unsigned int execute (function *fun) final override
+  {
+    unsigned n = instrument (fun);
+    return n && gimple_in_ssa_p (fun) ? TODO_update_ssa : 0;
+  }
+  opt_pass *clone () final override { return this; }
+};
+
+} // namespace
+
+/* The module constructor is built before the IPA passes, the last point where a new function
+   can join the unit without disturbing a pass in progress (building it from inside the pass
+   resets cfun under the pass manager's feet).  Early placement has already run by then; late
+   placement has not, so the test is whether any function here could be instrumented.  */
+static void
+build_ctor_if_needed (void *, void *)
+{
+  cgraph_node *node;
+  FOR_EACH_DEFINED_FUNCTION (node)
+    if (gimple_has_body_p (node->decl) && ctimer_may_instrument (node->decl))
+      {
+        ctimer_build_module_ctor ();
+        return;
+      }
+}
+
+void
+ctimer_register_pass (const char *plugin_name)
+{
+  register_callback (plugin_name, PLUGIN_ALL_IPA_PASSES_START, build_ctor_if_needed, NULL);
+
+  struct register_pass_info info;
+  bool late = ctimer_params.placement == CTIMER_LATE;
+  info.pass = new ctimer_pass (late ? late_data : early_data);
+  info.reference_pass_name = late ? "optimized" : "cfg";
+  info.ref_pass_instance_number = 1;
+  info.pos_op = PASS_POS_INSERT_AFTER;
+  register_callback (plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
+}

@@ -1,0 +1,73 @@
+/*
+ * ctimer.h — the contract between the ctimer GCC plugin, instrumented code and libctimer.
+ *
+ * The plugin emits one `struct ctimer_desc` per instrumented function (kind FUNCTION) and one per
+ * struct-method call site (kind METHOD), in the writable section CTIMER_DESC_SECTION.  It inserts
+ *
+ *     t0 = __ctimer_enter(&desc);      on the edge out of the entry block (or before a method call)
+ *     __ctimer_exit(t0);               before every return (or after the method call)
+ *
+ * and, once per translation unit, a constructor calling
+ *
+ *     __ctimer_register(__start_ctimer_desc, __stop_ctimer_desc);
+ *
+ * so that the runtime can list every instrumented function, even one never called.  The linker
+ * defines __start_/__stop_ for each module (executable or shared object) that holds the section.
+ *
+ * The layout below is ABI: the plugin builds the same record field by field (plugin/descriptors.cc).
+ * Change both together and bump CTIMER_ABI_VERSION.
+ */
+#ifndef CTIMER_H
+#define CTIMER_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CTIMER_ABI_VERSION 1
+#define CTIMER_DESC_SECTION "ctimer_desc"
+
+enum ctimer_kind {
+    CTIMER_KIND_FUNCTION = 0, /* a standalone function, timed at its entry and exits */
+    CTIMER_KIND_METHOD = 1    /* a call through a struct's function-pointer field, timed at the call site */
+};
+
+/* 48 bytes, 8-byte aligned: a multiple of its alignment, so the section has no holes. */
+struct ctimer_desc {
+    const char *name;   /* function name; for a method, the field name */
+    const char *strct;  /* method: struct tag or typedef name ("" if anonymous); function: NULL */
+    const char *file;   /* source file as given to the compiler */
+    const char *caller; /* method: the function holding the call site; function: NULL */
+    uint32_t line;      /* function: line of its definition; method: line of the call */
+    uint16_t kind;      /* enum ctimer_kind */
+    uint16_t abi;       /* CTIMER_ABI_VERSION of the plugin that emitted it */
+    uint32_t id;        /* owned by the runtime's writer thread: 0 until it names the function */
+    uint32_t reserved;  /* 0 */
+};
+
+/*
+ * The hot path.  __ctimer_enter returns an opaque timestamp that must be handed back to the matching
+ * __ctimer_exit.  It returns 0 when nothing is recorded (CTIMER_OFF=1, or after shutdown); an exit
+ * given 0 records nothing.
+ */
+uint64_t __ctimer_enter(struct ctimer_desc *desc);
+void __ctimer_exit(uint64_t t0);
+
+/* Called by the constructor the plugin emits in each instrumented translation unit. */
+void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop);
+
+/*
+ * Public API for programs that want control.  Everything works without calling any of these.
+ */
+/* Flushes every thread's completed calls to the database and waits until they are committed. */
+void ctimer_flush(void);
+/* The name of this run's table, or NULL when nothing is recorded.  Valid until exit. */
+const char *ctimer_run_table(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTIMER_H */
