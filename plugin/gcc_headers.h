@@ -26,5 +26,6 @@
 #include "langhooks.h"
 #include "ggc.h"
 #include "intl.h"
+#include "tree-cfg.h"
 
 #endif

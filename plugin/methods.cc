@@ -1,8 +1,133 @@
-/* Struct-method call sites (filled in by the struct-methods work). */
+/* Struct-method call sites: indirect calls whose callee is loaded from a struct or union field of
+ * pointer-to-function type, e.g. s->ops->area(s), (*s->fn)(x), arr[i].cb(i).
+ *
+ * Each is wrapped as
+ *     t0 = __ctimer_enter (&site_desc);  call;  __ctimer_exit (t0);
+ * with a descriptor of kind METHOD naming the struct (tag, or typedef for an anonymous struct),
+ * the field, and the function holding the call site.  The call is timed at the call site, so the
+ * target may be anything: a library callback, a function in another shared object, code compiled
+ * without the plugin.
+ *
+ * This runs at the early placement ("cfg") whatever the function placement: optimisers later
+ * devirtualise or inline some of these calls, and a method call must stay timed as written.
+ * By "cfg" the gimplifier's temporaries are SSA names: `_2 = _1->area; _2 (s);`.  A call through a
+ * plain function-pointer variable is not a method and is left alone; so is a call through a
+ * named const table (`ops.area ()`), which the front end has already folded to a direct call.  */
+
 #include "pass.h"
+#include "params.h"
+#include "descriptors.h"
+
+static bool
+is_function_pointer (tree type)
+{
+  return POINTER_TYPE_P (type) && TREE_CODE (TREE_TYPE (type)) == FUNCTION_TYPE;
+}
+
+/* The struct's name: its tag, or the typedef through which the object was accessed when the
+   struct is anonymous.  An anonymous struct nested in another is named by its path from the
+   outer one ("holder.nested"); one with no name at all is "". */
+static std::string
+struct_name (tree field, tree object)
+{
+  tree types[] = { TYPE_MAIN_VARIANT (DECL_CONTEXT (field)), TREE_TYPE (object) };
+  for (tree t : types)
+    {
+      tree name = t ? TYPE_NAME (t) : NULL_TREE;
+      if (name && TREE_CODE (name) == TYPE_DECL)
+        name = DECL_NAME (name);
+      if (name && TREE_CODE (name) == IDENTIFIER_NODE)
+        return IDENTIFIER_POINTER (name);
+    }
+  if (TREE_CODE (object) == COMPONENT_REF && DECL_NAME (TREE_OPERAND (object, 1)))
+    {
+      std::string outer = struct_name (TREE_OPERAND (object, 1), TREE_OPERAND (object, 0));
+      if (!outer.empty ())
+        return outer + "." + IDENTIFIER_POINTER (DECL_NAME (TREE_OPERAND (object, 1)));
+    }
+  return "";
+}
+
+/* The COMPONENT_REF that CALLEE was loaded from, if any. */
+static tree
+method_ref (tree callee)
+{
+  if (!callee || TREE_CODE (callee) != SSA_NAME)
+    return NULL_TREE;
+  gimple *def = SSA_NAME_DEF_STMT (callee);
+  if (!def || !is_gimple_assign (def) || !gimple_assign_single_p (def))
+    return NULL_TREE;
+  tree rhs = gimple_assign_rhs1 (def);
+  if (TREE_CODE (rhs) != COMPONENT_REF)
+    return NULL_TREE;
+  tree field = TREE_OPERAND (rhs, 1);
+  return TREE_CODE (field) == FIELD_DECL && is_function_pointer (TREE_TYPE (field)) ? rhs
+                                                                                   : NULL_TREE;
+}
+
+/* After CALL: on the fall-through edge when the call ends its block (it may throw, or the
+   function calls setjmp), else right after it. */
+static void
+insert_after_call (gcall *call, gimple *stmt)
+{
+  if (!stmt_ends_bb_p (call))
+    {
+      gimple_stmt_iterator gsi = gsi_for_stmt (call);
+      gsi_insert_after (&gsi, stmt, GSI_NEW_STMT);
+      return;
+    }
+  edge e;
+  edge_iterator ei;
+  FOR_EACH_EDGE (e, ei, gimple_bb (call)->succs)
+    if (!(e->flags & (EDGE_EH | EDGE_ABNORMAL)))
+      {
+        gsi_insert_on_edge_immediate (e, stmt);
+        return;
+      }
+}
+
+static bool
+wrap_site (gcall *call, const char *caller)
+{
+  tree ref = method_ref (gimple_call_fn (call));
+  if (!ref)
+    return false;
+  tree field = TREE_OPERAND (ref, 1);
+  std::string sname = struct_name (field, TREE_OPERAND (ref, 0));
+  std::string method = IDENTIFIER_POINTER (DECL_NAME (field));
+  std::string full = sname + "." + method;
+
+  expanded_location loc = expand_location (gimple_location (call));
+  const char *file = loc.file ? loc.file : DECL_SOURCE_FILE (current_function_decl);
+  if (!ctimer_selected (full.c_str (), file))
+    return false;
+  if (ctimer_params.verbose)
+    fprintf (stderr, "%s:%d: %s (call site in function %s)\n", file, loc.line, full.c_str (),
+             caller);
+
+  tree t0;
+  tree desc = ctimer_desc_addr (CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), file, caller,
+                                loc.line);
+  gimple_stmt_iterator gsi = gsi_for_stmt (call);
+  gsi_insert_before (&gsi, ctimer_build_enter (desc, &t0), GSI_SAME_STMT);
+  gimple_call_set_tail (call, false);
+  insert_after_call (call, ctimer_build_exit (t0));
+  return true;
+}
 
 unsigned
-ctimer_instrument_methods (function *, const char *)
+ctimer_instrument_methods (function *fun, const char *caller)
 {
-  return 0;
+  /* Collect first: wrapping splits blocks and edges under an iterator. */
+  auto_vec<gcall *> sites;
+  basic_block bb;
+  FOR_EACH_BB_FN (bb, fun)
+    for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
+      if (gcall *call = dyn_cast<gcall *> (gsi_stmt (gsi)))
+        if (!gimple_call_fndecl (call) && !gimple_call_internal_p (call))
+          sites.safe_push (call);
+  unsigned n = 0;
+  for (gcall *call : sites)
+    n += wrap_site (call, caller);
+  return n;
 }

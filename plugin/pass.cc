@@ -193,8 +193,11 @@ ctimer_may_instrument (tree fndecl)
   return !must_not_touch (fndecl, source_decl (fndecl));
 }
 
+/* What one instance of the pass does: the early instance may do both. */
+enum { DO_FUNCTIONS = 1, DO_METHODS = 2 };
+
 static unsigned
-instrument (function *fun)
+instrument (function *fun, int what)
 {
   tree src = source_decl (fun->decl);
   if (must_not_touch (fun->decl, src))
@@ -203,8 +206,10 @@ instrument (function *fun)
 
   /* Methods first: their enter/exit pairs are whole statements inside the body, which the
      function's own entry and exits then enclose. */
-  unsigned n = ctimer_params.methods ? ctimer_instrument_methods (fun, name.c_str ()) : 0;
-  if (want_function (fun, name, src))
+  unsigned n = 0;
+  if (what & DO_METHODS)
+    n += ctimer_instrument_methods (fun, name.c_str ());
+  if ((what & DO_FUNCTIONS) && want_function (fun, name, src))
     {
       instrument_entry_exit (fun, ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
                                                     DECL_SOURCE_FILE (src), NULL,
@@ -217,23 +222,25 @@ instrument (function *fun)
 namespace {
 
 const pass_data early_data = {
-  GIMPLE_PASS, "ctimer", OPTGROUP_NONE, TV_NONE, PROP_gimple_any | PROP_cfg, 0, 0, 0, 0,
+  GIMPLE_PASS, "ctimer_early", OPTGROUP_NONE, TV_NONE, PROP_gimple_any | PROP_cfg, 0, 0, 0, 0,
 };
 
 /* Late, the new calls carry bare virtual operands: TODO_update_ssa renames them, without which
    execute_function_todo ICEs. */
 const pass_data late_data = {
-  GIMPLE_PASS, "ctimer", OPTGROUP_NONE, TV_NONE, PROP_cfg | PROP_ssa, 0, 0, 0, 0,
+  GIMPLE_PASS, "ctimer_late", OPTGROUP_NONE, TV_NONE, PROP_cfg | PROP_ssa, 0, 0, 0, 0,
 };
 
 class ctimer_pass : public gimple_opt_pass
 {
+  int what;
+
 public:
-  ctimer_pass (const pass_data &data) : gimple_opt_pass (data, g) {}
+  ctimer_pass (const pass_data &data, int what) : gimple_opt_pass (data, g), what (what) {}
   bool gate (function *) final override { return true; }
   unsigned int execute (function *fun) final override
   {
-    unsigned n = instrument (fun);
+    unsigned n = instrument (fun, what);
     return n && gimple_in_ssa_p (fun) ? TODO_update_ssa : 0;
   }
   opt_pass *clone () final override { return this; }
@@ -262,11 +269,21 @@ ctimer_register_pass (const char *plugin_name)
 {
   register_callback (plugin_name, PLUGIN_ALL_IPA_PASSES_START, build_ctor_if_needed, NULL);
 
-  struct register_pass_info info;
   bool late = ctimer_params.placement == CTIMER_LATE;
-  info.pass = new ctimer_pass (late ? late_data : early_data);
-  info.reference_pass_name = late ? "optimized" : "cfg";
+  int early_work = (late ? 0 : DO_FUNCTIONS) | (ctimer_params.methods ? DO_METHODS : 0);
+  struct register_pass_info info;
   info.ref_pass_instance_number = 1;
   info.pos_op = PASS_POS_INSERT_AFTER;
-  register_callback (plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
+  if (early_work)
+    {
+      info.pass = new ctimer_pass (early_data, early_work);
+      info.reference_pass_name = "cfg";
+      register_callback (plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
+    }
+  if (late)
+    {
+      info.pass = new ctimer_pass (late_data, DO_FUNCTIONS);
+      info.reference_pass_name = "optimized";
+      register_callback (plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
+    }
 }
