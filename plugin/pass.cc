@@ -36,18 +36,21 @@ source_decl (tree fndecl)
   return d;
 }
 
-/* ipa-split's ".part.N" bodies are new decls without an origin link; their name carries it. */
+/* A clone without an origin link (an ipa-split ".part.N" body, an LTO-privatised static) is
+   named after its source function by stripping the suffix GCC added.  Other compiler-made
+   bodies keep their full name: "main._omp_fn.0" is an OpenMP region, not main.  */
 static std::string
 source_name (tree fndecl)
 {
   tree d = source_decl (fndecl);
   std::string name = IDENTIFIER_POINTER (DECL_NAME (d));
   if (DECL_ARTIFICIAL (d))
-    {
-      size_t dot = name.find ('.');
-      if (dot != std::string::npos && dot > 0)
-        name.erase (dot);
-    }
+    for (const char *suffix : { ".part.", ".constprop.", ".isra.", ".lto_priv." })
+      {
+        size_t at = name.find (suffix);
+        if (at != std::string::npos && at > 0)
+          name.erase (at);
+      }
   return name;
 }
 

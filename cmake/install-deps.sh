@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what ctimer needs to build and test on Debian 12, and nothing when it is all there.
+# Used by examples/demo.sh and tests/run.sh, so a bare machine (CI included) needs no manual step.
+set -euo pipefail
+
+packages=(gcc g++ make cmake pkg-config gcc-12-plugin-dev libsqlite3-dev sqlite3 check)
+# Robustness tests use csmith when it is there; the benchmark script installs its own anchors.
+if [[ "${CTIMER_WITH_CSMITH:-1}" == 1 ]]; then packages+=(csmith libcsmith-dev); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "ctimer: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
