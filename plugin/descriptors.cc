@@ -169,6 +169,14 @@ ctimer_build_module_ctor (void)
                                section_bound ("__stop_" CTIMER_SECTION));
   /* Registration must come before user constructors that might call instrumented code; the
      runtime copes with either order, this only lets it list functions early. */
+  int first_new_uid = symtab->cgraph_max_uid;
   cgraph_build_static_cdtor ('I', call, MAX_RESERVED_INIT_PRIORITY + 1);
   built = true;
+  /* Under -flto, GCC merges unit constructors at link time and clears their constructor flag, so
+     the late pass would time ours: mark it as never to be instrumented. */
+  cgraph_node *node;
+  FOR_EACH_FUNCTION (node)
+    if (node->get_uid () >= first_new_uid)
+      DECL_ATTRIBUTES (node->decl) = tree_cons (get_identifier ("no_instrument_function"),
+                                                NULL_TREE, DECL_ATTRIBUTES (node->decl));
 }

@@ -249,28 +249,37 @@ public:
   opt_pass *clone () final override { return this; }
 };
 
-} // namespace
+/* The module constructor is built by a small IPA pass right after "visibility": a new function
+   joins the unit safely there, as GCC's own IPA passes add theirs (building it inside the GIMPLE
+   pass resets cfun under the pass manager's feet, and building it before "free_lang_data" crashes
+   that pass under -flto).  Early placement has already run by then; late placement has not, so the
+   test is whether any function here could be instrumented.  */
+const pass_data ctor_data = {
+  SIMPLE_IPA_PASS, "ctimer_ctor", OPTGROUP_NONE, TV_NONE, 0, 0, 0, 0, 0,
+};
 
-/* The module constructor is built before the IPA passes, the last point where a new function
-   can join the unit without disturbing a pass in progress (building it from inside the pass
-   resets cfun under the pass manager's feet).  Early placement has already run by then; late
-   placement has not, so the test is whether any function here could be instrumented.  */
-static void
-build_ctor_if_needed (void *, void *)
+class ctimer_ctor_pass : public simple_ipa_opt_pass
 {
-  cgraph_node *node;
-  FOR_EACH_DEFINED_FUNCTION (node)
-    if (gimple_has_body_p (node->decl) && ctimer_may_instrument (node->decl))
-      {
-        ctimer_build_module_ctor ();
-        return;
-      }
-}
+public:
+  ctimer_ctor_pass () : simple_ipa_opt_pass (ctor_data, g) {}
+  unsigned int execute (function *) final override
+  {
+    cgraph_node *node;
+    FOR_EACH_DEFINED_FUNCTION (node)
+      if (gimple_has_body_p (node->decl) && ctimer_may_instrument (node->decl))
+        {
+          ctimer_build_module_ctor ();
+          break;
+        }
+    return 0;
+  }
+};
+
+} // namespace
 
 void
 ctimer_register_pass (const char *plugin_name)
 {
-  register_callback (plugin_name, PLUGIN_ALL_IPA_PASSES_START, build_ctor_if_needed, NULL);
 
   bool late = ctimer_params.placement == CTIMER_LATE;
   int early_work = (late ? 0 : DO_FUNCTIONS) | (ctimer_params.methods ? DO_METHODS : 0);
@@ -289,4 +298,7 @@ ctimer_register_pass (const char *plugin_name)
       info.reference_pass_name = "optimized";
       register_callback (plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
     }
+  info.pass = new ctimer_ctor_pass ();
+  info.reference_pass_name = "visibility";
+  register_callback (plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
 }
