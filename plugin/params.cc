@@ -171,8 +171,9 @@ parse_one (const struct plugin_argument *arg)
       ctimer_params.methods = !strcmp (arg->value, "on");
       return true;
     }
-  error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: include, exclude, "
-         "include-file, exclude-file, filter, verbose, placement, methods, %<min-stmts%>", k);
+  error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: %s", k,
+         "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
+         "min-stmts");
   return false;
 }
 
