@@ -29,6 +29,13 @@ extern "C" {
 #define CTIMER_ABI_VERSION 1
 #define CTIMER_DESC_SECTION "ctimer_desc"
 
+/* libctimer is built with -fvisibility=hidden: only what is declared with CTIMER_API is exported. */
+#if defined(__GNUC__)
+#define CTIMER_API __attribute__((visibility("default")))
+#else
+#define CTIMER_API
+#endif
+
 enum ctimer_kind {
     CTIMER_KIND_FUNCTION = 0, /* a standalone function, timed at its entry and exits */
     CTIMER_KIND_METHOD = 1    /* a call through a struct's function-pointer field, timed at the call site */
@@ -52,19 +59,25 @@ struct ctimer_desc {
  * __ctimer_exit.  It returns 0 when nothing is recorded (CTIMER_OFF=1, or after shutdown); an exit
  * given 0 records nothing.
  */
-uint64_t __ctimer_enter(struct ctimer_desc *desc);
-void __ctimer_exit(uint64_t t0);
+CTIMER_API uint64_t __ctimer_enter(struct ctimer_desc *desc);
+CTIMER_API void __ctimer_exit(uint64_t t0);
 
 /* Called by the constructor the plugin emits in each instrumented translation unit. */
-void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop);
+CTIMER_API void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop);
 
 /*
  * Public API for programs that want control.  Everything works without calling any of these.
  */
-/* Flushes every thread's completed calls to the database and waits until they are committed. */
-void ctimer_flush(void);
-/* The name of this run's table, or NULL when nothing is recorded.  Valid until exit. */
-const char *ctimer_run_table(void);
+/*
+ * Hands the calling thread's buffered calls to the writer and waits until everything queued so far
+ * (every thread's full buffers, this thread's partial one, and the per-function aggregates) is
+ * committed.  Other threads' partially filled buffers are written when they fill, when those threads
+ * end, or at exit.  Returns at once when nothing is recorded.
+ */
+CTIMER_API void ctimer_flush(void);
+/* The name of this run's table, or NULL when nothing is recorded.  Valid until exit.  Calling it
+ * starts the run if no instrumented function has been called yet. */
+CTIMER_API const char *ctimer_run_table(void);
 
 #ifdef __cplusplus
 }

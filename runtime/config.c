@@ -1,0 +1,160 @@
+/* config.c — environment parsing.  See config.h and the README's "Configuration". */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ctimer_getenv_process(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+int ctimer_valid_identifier(const char *s, size_t max_len)
+{
+    if (!s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return 0;
+    size_t n = 0;
+    for (const char *p = s; *p; p++, n++) {
+        char ch = *p;
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+            return 0;
+    }
+    return n <= max_len;
+}
+
+struct parser {
+    ctimer_getenv_fn get;
+    void *ctx;
+    ctimer_message_fn msg;
+    void *msg_ctx;
+    int complaints;
+};
+
+static const char *lookup(struct parser *p, const char *name)
+{
+    const char *v = p->get(name, p->ctx);
+    return (v && *v) ? v : NULL;
+}
+
+/*
+ * One line naming the variable, its value and what is used instead.  The value is shown with
+ * non-printable bytes replaced and long values cut, so the message stays one readable line.
+ */
+static void complain(struct parser *p, const char *name, const char *value, const char *problem,
+                     const char *using)
+{
+    p->complaints++;
+    if (!p->msg)
+        return;
+    char shown[80];
+    size_t n = 0;
+    for (const char *s = value; *s && n < 64; s++)
+        shown[n++] = (*s >= 0x20 && *s < 0x7f && *s != '\'') ? *s : '?';
+    if (value[n] && strlen(value) > n)
+        memcpy(shown + n, "...", 3), n += 3;
+    shown[n] = 0;
+    char line[256];
+    snprintf(line, sizeof line, "ctimer: %s='%s' %s; using %s", name, shown, problem, using);
+    p->msg(line, p->msg_ctx);
+}
+
+/* Strict decimal: optional sign, digits, nothing else (no spaces, no suffix). */
+static int parse_ll(const char *s, long long *out)
+{
+    const char *d = s + (*s == '+' || *s == '-');
+    if (*d < '0' || *d > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static long long int_var(struct parser *p, const char *name, long long lo, long long hi, long long def)
+{
+    const char *v = lookup(p, name);
+    if (!v)
+        return def;
+    long long x;
+    if (parse_ll(v, &x) == 0 && x >= lo && x <= hi)
+        return x;
+    char problem[96], using[32];
+    if (hi == LLONG_MAX)
+        snprintf(problem, sizeof problem, "is not an integer >= %lld", lo);
+    else
+        snprintf(problem, sizeof problem, "is not an integer in %lld..%lld", lo, hi);
+    snprintf(using, sizeof using, "%lld", def);
+    complain(p, name, v, problem, using);
+    return def;
+}
+
+/* A variable that takes one of two words; returns 0 for `a` (the default), 1 for `b`. */
+static int choice_var(struct parser *p, const char *name, const char *a, const char *b)
+{
+    const char *v = lookup(p, name);
+    if (!v || strcmp(v, a) == 0)
+        return 0;
+    if (strcmp(v, b) == 0)
+        return 1;
+    char problem[96];
+    snprintf(problem, sizeof problem, "is not '%s' or '%s'", a, b);
+    complain(p, name, v, problem, a);
+    return 0;
+}
+
+void ctimer_config_free(struct ctimer_config *c)
+{
+    free(c->db);
+    free(c->run);
+    free(c->app_id);
+    c->db = c->run = c->app_id = NULL;
+}
+
+int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx, ctimer_message_fn msg,
+                        void *msg_ctx)
+{
+    struct parser p = {get, ctx, msg, msg_ctx, 0};
+    memset(c, 0, sizeof *c);
+
+    const char *off = lookup(&p, "CTIMER_OFF");
+    if (off && strcmp(off, "1") == 0)
+        c->off = 1;
+    else if (off && strcmp(off, "0") != 0)
+        complain(&p, "CTIMER_OFF", off, "is not 0 or 1", "0");
+
+    c->batch = (long)int_var(&p, "CTIMER_BATCH", 1, CTIMER_MAX_BATCH, CTIMER_DEFAULT_BATCH);
+    c->on_full = choice_var(&p, "CTIMER_ON_FULL", "block", "drop") ? CTIMER_FULL_DROP : CTIMER_FULL_BLOCK;
+    c->min_ns = (int64_t)int_var(&p, "CTIMER_MIN_NS", 0, LLONG_MAX, 0);
+    c->mode = choice_var(&p, "CTIMER_MODE", "trace", "summary") ? CTIMER_MODE_SUMMARY : CTIMER_MODE_TRACE;
+    c->buffer_kb = (long)int_var(&p, "CTIMER_BUFFER_KB", CTIMER_MIN_BUFFER_KB, CTIMER_MAX_BUFFER_KB,
+                                 CTIMER_DEFAULT_BUFFER_KB);
+    c->busy_ms = (long)int_var(&p, "CTIMER_BUSY_MS", 0, CTIMER_MAX_BUSY_MS, CTIMER_DEFAULT_BUSY_MS);
+
+    const char *db = lookup(&p, "CTIMER_DB");
+    c->db = strdup(db ? db : CTIMER_DEFAULT_DB);
+
+    const char *run = lookup(&p, "CTIMER_RUN");
+    if (run && ctimer_valid_identifier(run, CTIMER_TABLE_MAX))
+        c->run = strdup(run);
+    else if (run)
+        complain(&p, "CTIMER_RUN", run, "is not a valid table name ([A-Za-z_][A-Za-z0-9_]{0,47})",
+                 "a generated name");
+
+    const char *app = lookup(&p, "CTIMER_APP_ID");
+    if (app)
+        c->app_id = strdup(app);
+
+    if (!c->db || (run && c->run == NULL && ctimer_valid_identifier(run, CTIMER_TABLE_MAX)) ||
+        (app && !c->app_id)) {
+        ctimer_config_free(c);
+        return -1;
+    }
+    return p.complaints;
+}

@@ -1,0 +1,59 @@
+/*
+ * config.h — the runtime's settings, read from the environment once per run.
+ *
+ * Parsing is pure: the environment is read through an injected lookup and every complaint goes to an
+ * injected sink as one line, so tests can drive it without touching the process environment.
+ * An empty variable counts as unset.  A bad value never stops the program: the default is used.
+ */
+#ifndef CTIMER_CONFIG_H
+#define CTIMER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ctimer_on_full { CTIMER_FULL_BLOCK = 0, CTIMER_FULL_DROP = 1 };
+enum ctimer_mode { CTIMER_MODE_TRACE = 0, CTIMER_MODE_SUMMARY = 1 };
+
+#define CTIMER_DEFAULT_DB "./ctimer.db"
+#define CTIMER_DEFAULT_BATCH 65536
+#define CTIMER_MAX_BATCH 10000000
+#define CTIMER_DEFAULT_BUFFER_KB 4096
+#define CTIMER_MIN_BUFFER_KB 128
+#define CTIMER_MAX_BUFFER_KB 16777216 /* 16 GiB per thread */
+#define CTIMER_DEFAULT_BUSY_MS 10000
+#define CTIMER_MAX_BUSY_MS 86400000 /* one day */
+#define CTIMER_TABLE_MAX 48          /* longest CTIMER_RUN */
+
+struct ctimer_config {
+    char *db;       /* CTIMER_DB, or the default */
+    char *run;      /* CTIMER_RUN when it is a valid table name, else NULL (a name is generated) */
+    char *app_id;   /* CTIMER_APP_ID, or NULL: the program name is used */
+    int off;        /* CTIMER_OFF=1 */
+    long batch;     /* CTIMER_BATCH: rows per transaction */
+    int on_full;    /* enum ctimer_on_full */
+    int64_t min_ns; /* CTIMER_MIN_NS: shortest call written as a row (trace mode) */
+    int mode;       /* enum ctimer_mode */
+    long buffer_kb; /* CTIMER_BUFFER_KB: per-thread buffer bound */
+    long busy_ms;   /* CTIMER_BUSY_MS: SQLite busy timeout */
+};
+
+typedef const char *(*ctimer_getenv_fn)(const char *name, void *ctx);
+typedef void (*ctimer_message_fn)(const char *line, void *ctx);
+
+/*
+ * Fills *c from the variables `get` returns (NULL or "" = unset).  Each bad value produces exactly one
+ * call of `msg` (when not NULL) with a line like
+ *   ctimer: CTIMER_BATCH='abc' is not an integer in 1..10000000; using 65536
+ * Returns the number of such messages, or -1 if memory ran out (then *c is freed: do not record).
+ */
+int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx, ctimer_message_fn msg,
+                        void *msg_ctx);
+void ctimer_config_free(struct ctimer_config *c);
+
+/* 1 if s matches [A-Za-z_][A-Za-z0-9_]{0,max_len-1}. */
+int ctimer_valid_identifier(const char *s, size_t max_len);
+
+/* The lookup to use in production: getenv(). */
+const char *ctimer_getenv_process(const char *name, void *ctx);
+
+#endif /* CTIMER_CONFIG_H */

@@ -1,0 +1,74 @@
+/*
+ * hotpath.c — __ctimer_enter and __ctimer_exit, the only runtime code on an instrumented call.
+ *
+ * Each is: one thread-local compare (and a test of the clock kind), a thread-local store that reserves
+ * the words, one rdtsc, two or three stores into this thread's own chunk.  No atomic read-modify-write, no system call,
+ * no lock, nothing written to memory another thread writes.  Everything else (first call of a
+ * thread, full chunk, CTIMER_OFF, after shutdown) is in the slow path, queue.c.
+ *
+ * The words are reserved (pos advanced) before they are written, with a compiler-only fence between:
+ * an instrumented signal handler that interrupts us appends its events after ours instead of
+ * overwriting them.  Word 0 is stored last (stream.h) so a reader of a live chunk can tell a complete
+ * event from a reserved one.
+ */
+#include "clock.h"
+#include "queue.h"
+
+__thread struct ctimer_tls ctimer_tls __attribute__((tls_model("initial-exec")));
+
+/* The stack position of the instrumented caller.  The writer compares positions to notice frames a
+ * longjmp left behind (a deeper call has a lower position). */
+static inline __attribute__((always_inline)) uint64_t stack_position(void)
+{
+#if defined(__x86_64__)
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    return sp;
+#else
+    return (uint64_t)(uintptr_t)__builtin_frame_address(0);
+#endif
+}
+
+/*
+ * The fast route reads the TSC inline.  Without an invariant TSC, every event goes through the slow
+ * path, which reads CLOCK_MONOTONIC (~20 ns anyway): a clock_gettime call here would make the compiler
+ * set up a stack frame on the fast route too.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define FAST_ROUTE(p, tl) (__builtin_expect((p) < (tl)->end && ctimer_clock_use_tsc, 1))
+#define FAST_CLOCK() __builtin_ia32_rdtsc()
+#else
+#define FAST_ROUTE(p, tl) (__builtin_expect((p) < (tl)->end, 1))
+#define FAST_CLOCK() ctimer_now()
+#endif
+
+uint64_t __ctimer_enter(struct ctimer_desc *desc)
+{
+    struct ctimer_tls *tl = &ctimer_tls;
+    uint64_t *p = tl->pos;
+    if (!FAST_ROUTE(p, tl))
+        return ctimer_enter_slow(desc, stack_position());
+    __atomic_store_n(&tl->pos, p + CTIMER_ENTER_WORDS, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t t = FAST_CLOCK();
+    p[1] = t;
+    p[2] = stack_position();
+    ctimer_publish_word0(p, (uint64_t)(uintptr_t)desc);
+    return t;
+}
+
+void __ctimer_exit(uint64_t t0)
+{
+    struct ctimer_tls *tl = &ctimer_tls;
+    uint64_t *p = tl->pos;
+    if (!FAST_ROUTE(p, tl)) {
+        ctimer_exit_slow(t0);
+        return;
+    }
+    /* t0 == 0 (the enter recorded nothing) is not tested here: it only happens on a thread that is
+     * not recording, whose pos == end; if it does reach a chunk the writer ignores it. */
+    __atomic_store_n(&tl->pos, p + CTIMER_EXIT_WORDS, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    p[1] = FAST_CLOCK();
+    ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
+}

@@ -1,0 +1,367 @@
+/* schema.c — all SQL.  See schema.h. */
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void set_err(char *err, size_t errlen, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", what ? what : "unknown error");
+}
+
+void ctimer_iso_time(char out[32], int64_t sec, long nsec)
+{
+    time_t t = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    unsigned ms = (unsigned)((nsec / 1000000) % 1000);
+    snprintf(out, 32, "%.20s.%03uZ", base, ms);
+}
+
+int ctimer_schema_open(const char *path, long busy_ms, sqlite3 **db, char *err, size_t errlen)
+{
+    *db = NULL;
+    int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    sqlite3_busy_timeout(*db, (int)busy_ms);
+    sqlite3_extended_result_codes(*db, 1);
+    /* WAL lets readers query while the program runs; synchronous=OFF because a lost tail after a
+     * power failure is acceptable for profiling data and fsync would dominate commit time.  Neither
+     * is fatal if refused (e.g. WAL on a network file system). */
+    sqlite3_exec(*db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+    sqlite3_exec(*db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+    return 0;
+}
+
+static const char RUNS_SQL[] =
+    "CREATE TABLE IF NOT EXISTS runs("
+    "id INTEGER PRIMARY KEY, table_name TEXT UNIQUE NOT NULL, app_id TEXT, program TEXT, argv TEXT,"
+    " pid INTEGER, host TEXT, started_at TEXT, ended_at TEXT, calls INTEGER, dropped INTEGER,"
+    " unfinished INTEGER, rows INTEGER, clock TEXT, ticks_per_us REAL, mode TEXT, min_ns INTEGER,"
+    " abi INTEGER)";
+
+/*
+ * The run's objects.  %1$s is the validated table name.  <t> stores integers only; the views give
+ * the readable form.  Summary and methods read <t>_edges, so they are exact in every mode and with any
+ * CTIMER_MIN_NS.
+ */
+static const char *const RUN_SQL[] = {
+    "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, thread INTEGER, depth INTEGER,"
+    " func INTEGER, start INTEGER, dur INTEGER, child INTEGER)",
+
+    "CREATE TABLE \"%1$s_functions\"(id INTEGER PRIMARY KEY, kind TEXT, struct TEXT, name TEXT,"
+    " file TEXT, line INTEGER, caller TEXT)",
+
+    "CREATE TABLE \"%1$s_threads\"(id INTEGER PRIMARY KEY, tid INTEGER, name TEXT)",
+
+    "CREATE TABLE \"%1$s_open\"(id INTEGER PRIMARY KEY)",
+
+    "CREATE TABLE \"%1$s_edges\"(thread INTEGER, caller INTEGER, func INTEGER, calls INTEGER,"
+    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER,"
+    " PRIMARY KEY(thread, caller, func)) WITHOUT ROWID",
+
+    "CREATE VIEW \"%1$s_calls\" AS SELECT"
+    " c.id AS id,"
+    " CASE WHEN c.parent = 0 THEN NULL ELSE c.id - c.parent END AS parent_id,"
+    " th.tid AS thread_id,"
+    " c.depth AS depth,"
+    " f.name AS function,"
+    " f.struct AS struct,"
+    " f.kind AS kind,"
+    " f.file AS file,"
+    " f.line AS line,"
+    " c.start AS start_ns,"
+    " c.dur AS duration_ns,"
+    " c.dur - c.child AS self_ns,"
+    " EXISTS(SELECT 1 FROM \"%1$s_open\" o WHERE o.id = c.id) AS unfinished"
+    " FROM \"%1$s\" c"
+    " LEFT JOIN \"%1$s_functions\" f ON f.id = c.func"
+    " LEFT JOIN \"%1$s_threads\" th ON th.id = c.thread",
+
+    /* Methods are grouped by (struct, field) over all their call sites, and show the file and line
+     * of the first call site seen; functions by (name, file, line). */
+    "CREATE VIEW \"%1$s_summary\" AS"
+    " WITH fk AS (SELECT id, kind, name,"
+    "   CASE WHEN kind = 'method' THEN struct END AS gstruct,"
+    "   CASE WHEN kind = 'method' THEN NULL ELSE file END AS gfile,"
+    "   CASE WHEN kind = 'method' THEN NULL ELSE line END AS gline"
+    "   FROM \"%1$s_functions\"),"
+    " grp AS (SELECT min(fk.id) AS rep, fk.kind AS kind, fk.name AS name, fk.gstruct AS gstruct,"
+    "   coalesce(sum(e.calls), 0) AS calls, coalesce(sum(e.total_ns), 0) AS total_ns,"
+    "   coalesce(sum(e.self_ns), 0) AS self_ns, min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns,"
+    "   count(DISTINCT e.thread) AS threads"
+    "   FROM fk LEFT JOIN \"%1$s_edges\" e ON e.func = fk.id"
+    "   GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline)"
+    " SELECT grp.name AS function, grp.gstruct AS struct, grp.kind AS kind, f.file AS file,"
+    " f.line AS line, grp.calls AS calls, grp.total_ns AS total_ns, grp.self_ns AS self_ns,"
+    " CASE WHEN grp.calls > 0 THEN 1.0 * grp.total_ns / grp.calls END AS avg_ns,"
+    " grp.min_ns AS min_ns, grp.max_ns AS max_ns, grp.threads AS threads"
+    " FROM grp JOIN \"%1$s_functions\" f ON f.id = grp.rep",
+
+    "CREATE VIEW \"%1$s_methods\" AS"
+    " WITH m AS (SELECT id, struct, name FROM \"%1$s_functions\" WHERE kind = 'method'),"
+    " agg AS (SELECT m.struct AS struct, m.name AS name, coalesce(sum(e.calls), 0) AS calls,"
+    "   coalesce(sum(e.total_ns), 0) AS total_ns"
+    "   FROM m LEFT JOIN \"%1$s_edges\" e ON e.func = m.id GROUP BY m.struct, m.name),"
+    " cal AS (SELECT m.struct AS struct, m.name AS name,"
+    "   group_concat(DISTINCT CASE WHEN f.kind = 'method' THEN f.struct || '.' || f.name"
+    "     ELSE f.name END) AS callees"
+    "   FROM m JOIN \"%1$s_edges\" e ON e.caller = m.id JOIN \"%1$s_functions\" f ON f.id = e.func"
+    "   GROUP BY m.struct, m.name)"
+    " SELECT agg.struct AS struct, agg.name AS method, agg.calls AS calls, agg.total_ns AS total_ns,"
+    " CASE WHEN agg.calls > 0 THEN 1.0 * agg.total_ns / agg.calls END AS avg_ns, cal.callees AS callees"
+    " FROM agg LEFT JOIN cal ON cal.struct IS agg.struct AND cal.name = agg.name",
+
+    "CREATE VIEW \"%1$s_edges_named\" AS SELECT"
+    " CASE WHEN e.caller = 0 THEN NULL WHEN cf.kind = 'method' THEN cf.struct || '.' || cf.name"
+    "   ELSE cf.name END AS caller,"
+    " CASE WHEN f.kind = 'method' THEN f.struct || '.' || f.name ELSE f.name END AS callee,"
+    " sum(e.calls) AS calls, sum(e.total_ns) AS total_ns, sum(e.self_ns) AS self_ns,"
+    " min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns"
+    " FROM \"%1$s_edges\" e JOIN \"%1$s_functions\" f ON f.id = e.func"
+    " LEFT JOIN \"%1$s_functions\" cf ON cf.id = e.caller"
+    " GROUP BY e.caller, e.func",
+};
+
+/* The suffixes of every object a run creates: a name is free only if none of them exists. */
+static const char *const SUFFIXES[] = {"", "_functions", "_threads", "_open", "_edges",
+                                       "_calls", "_summary", "_methods", "_edges_named"};
+
+/* The template with every "%1$s" replaced by the (validated) table name; sqlite3_free the result. */
+static char *subst(const char *tmpl, const char *table)
+{
+    size_t tl = strlen(table), n = 0;
+    for (const char *p = tmpl; (p = strstr(p, "%1$s")) != NULL; p += 4)
+        n++;
+    char *out = sqlite3_malloc64(strlen(tmpl) + n * tl + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const char *p = tmpl;;) {
+        const char *q = strstr(p, "%1$s");
+        size_t k = q ? (size_t)(q - p) : strlen(p);
+        memcpy(o, p, k);
+        o += k;
+        if (!q)
+            break;
+        memcpy(o, table, tl);
+        o += tl;
+        p = q + 4;
+    }
+    *o = 0;
+    return out;
+}
+
+static int exec_fmt(sqlite3 *db, const char *tmpl, const char *table)
+{
+    char *sql = subst(tmpl, table);
+    if (!sql)
+        return SQLITE_NOMEM;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
+int ctimer_schema_create_run_tables(sqlite3 *db, const char *table)
+{
+    if (!ctimer_valid_identifier(table, 80))
+        return SQLITE_MISUSE;
+    for (size_t i = 0; i < sizeof RUN_SQL / sizeof *RUN_SQL; i++) {
+        int rc = exec_fmt(db, RUN_SQL[i], table);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* 1 if the name is in runs, 2 if an object it would create exists, 0 if free, -1 on error. */
+static int name_taken(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int taken = -1;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE table_name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    taken = 0;
+    for (size_t i = 0; i < sizeof SUFFIXES / sizeof *SUFFIXES && taken == 0; i++) {
+        char full[128];
+        snprintf(full, sizeof full, "%s%s", name, SUFFIXES[i]);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, full, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        taken = rc == SQLITE_ROW ? 2 : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return taken;
+}
+
+static int insert_run(sqlite3 *db, const struct ctimer_run_info *ri, const char *table, int64_t *run_id)
+{
+    static const char sql[] =
+        "INSERT INTO runs(table_name, app_id, program, argv, pid, host, started_at, calls, dropped,"
+        " unfinished, rows, clock, mode, min_ns, abi) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, 0, ?8,"
+        " ?9, ?10, ?11)";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ri->app_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ri->program, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ri->argv, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, ri->pid);
+    sqlite3_bind_text(st, 6, ri->host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ri->started_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ri->clock, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, ri->mode, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, ri->min_ns);
+    sqlite3_bind_int(st, 11, ri->abi);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rc;
+    *run_id = sqlite3_last_insert_rowid(db);
+    return SQLITE_OK;
+}
+
+/* Picks a free generated name into table; returns 0 or -1. */
+static int generate_name(sqlite3 *db, const struct ctimer_run_info *ri, char *table, size_t tablen)
+{
+    time_t t = (time_t)ri->start_time;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char base[64];
+    strftime(base, sizeof base, "run_%Y%m%d_%H%M%S", &tm);
+    for (int k = 1; k < 100000; k++) {
+        if (k == 1)
+            snprintf(table, tablen, "%s_%lld", base, (long long)ri->pid);
+        else
+            snprintf(table, tablen, "%s_%lld_%d", base, (long long)ri->pid, k);
+        int taken = name_taken(db, table);
+        if (taken < 0)
+            return -1;
+        if (!taken)
+            return 0;
+    }
+    return -1;
+}
+
+int ctimer_schema_start_run(sqlite3 *db, const struct ctimer_run_info *ri, const char *wanted,
+                            const char *wanted_var, char *table, size_t tablen, int64_t *run_id,
+                            ctimer_message_fn msg, void *msg_ctx, char *err, size_t errlen)
+{
+    /* IMMEDIATE: take the write lock first, so two processes cannot pick the same name. */
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, sqlite3_errmsg(db));
+        return -1;
+    }
+    rc = sqlite3_exec(db, RUNS_SQL, NULL, NULL, NULL);
+    int taken = 0;
+    if (rc == SQLITE_OK && wanted) {
+        taken = name_taken(db, wanted);
+        if (taken == 0)
+            snprintf(table, tablen, "%s", wanted);
+        else if (taken < 0)
+            rc = SQLITE_ERROR;
+    }
+    if (rc == SQLITE_OK && (!wanted || taken)) {
+        if (generate_name(db, ri, table, tablen) != 0)
+            rc = SQLITE_ERROR;
+        else if (wanted && msg) {
+            char line[256];
+            snprintf(line, sizeof line, "ctimer: %s='%s' %s; using %s", wanted_var ? wanted_var : "CTIMER_RUN",
+                     wanted, taken == 1 ? "is already in runs" : "names a table that already exists", table);
+            msg(line, msg_ctx);
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = insert_run(db, ri, table, run_id);
+    if (rc == SQLITE_OK)
+        rc = ctimer_schema_create_run_tables(db, table);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int prep(sqlite3 *db, sqlite3_stmt **st, const char *tmpl, const char *table)
+{
+    char *sql = subst(tmpl, table);
+    if (!sql)
+        return SQLITE_NOMEM;
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
+int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!ctimer_valid_identifier(table, 80))
+        return SQLITE_MISUSE;
+
+    /* INSERT INTO "t"(...) VALUES (?,?,?,?,?,?,?,?),(...)... with CTIMER_ROWS_PER_INSERT groups. */
+    static const char head[] = "INSERT INTO \"%1$s\"(id, parent, thread, depth, func, start, dur, child) VALUES ";
+    static const char group[] = "(?,?,?,?,?,?,?,?)";
+    char many[sizeof head + CTIMER_ROWS_PER_INSERT * sizeof group + 8];
+    size_t n = (size_t)snprintf(many, sizeof many, "%s", head);
+    for (int i = 0; i < CTIMER_ROWS_PER_INSERT; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "%s%s", i ? "," : "", group);
+    char one[sizeof head + sizeof group];
+    snprintf(one, sizeof one, "%s%s", head, group);
+
+    int rc = SQLITE_OK;
+#define PREP(field, fmt)                                                                                  \
+    if (rc == SQLITE_OK)                                                                                  \
+    rc = prep(db, &s->field, fmt, table)
+    PREP(begin, "BEGIN IMMEDIATE");
+    PREP(commit, "COMMIT");
+    PREP(rollback, "ROLLBACK");
+    PREP(row1, one);
+    PREP(rowN, many);
+    PREP(open, "INSERT OR IGNORE INTO \"%1$s_open\"(id) VALUES (?)");
+    PREP(func, "INSERT OR REPLACE INTO \"%1$s_functions\"(id, kind, struct, name, file, line, caller)"
+               " VALUES (?,?,?,?,?,?,?)");
+    PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name) VALUES (?,?,?)");
+    PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
+               " min_ns, max_ns) VALUES (?,?,?,?,?,?,?,?)");
+    PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"
+                     " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at) WHERE id = ?7");
+#undef PREP
+    if (rc != SQLITE_OK)
+        ctimer_schema_finalize(s);
+    return rc;
+}
+
+void ctimer_schema_finalize(struct ctimer_stmts *s)
+{
+    sqlite3_stmt **all[] = {&s->begin, &s->commit, &s->rollback, &s->row1,   &s->rowN,
+                            &s->open,  &s->func,   &s->thread,   &s->edge, &s->run_update};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        sqlite3_finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}

@@ -1,0 +1,59 @@
+/*
+ * stream.h — the event stream an application thread writes and the writer thread decodes.
+ * See docs/runtime-design.md, "Event stream".
+ *
+ * A chunk is CTIMER_CHUNK_WORDS 64-bit words.  Events, back to back:
+ *
+ *   enter   [desc pointer, timestamp, stack pointer]   word 0 has bit 63 clear and is > CTIMER_MARK_MAX
+ *   exit    [t0 | CTIMER_EXIT_BIT, timestamp]          t0 is what the matching enter returned
+ *   gap     [CTIMER_MARK_GAP, n]                       drop mode: n enter events were discarded here
+ *   end     [CTIMER_MARK_END, timestamp]               the thread ended (written by its key destructor)
+ *
+ * Word 0 of every event is stored last, with release order: a word 0 of zero means "reserved but not
+ * yet written".  Chunks are zeroed before they are handed (back) to a producer, so the writer can read
+ * the prefix of a chunk that a live thread is still filling (at shutdown) and stop at the first
+ * incomplete event.
+ */
+#ifndef CTIMER_STREAM_H
+#define CTIMER_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTIMER_CHUNK_BYTES ((size_t)64 * 1024)
+#define CTIMER_CHUNK_WORDS (CTIMER_CHUNK_BYTES / sizeof(uint64_t))
+/*
+ * The hot path takes the fast route while pos < end, and end = chunk + WORDS - SLACK.  A fast-path
+ * enter starts at most at WORDS-SLACK-1 and uses 3 words, so afterwards at least SLACK-2 = 3 words are
+ * left: room for the 2-word end marker the thread-exit destructor appends without a new chunk.
+ */
+#define CTIMER_CHUNK_SLACK 5
+
+#define CTIMER_EXIT_BIT (UINT64_C(1) << 63)
+#define CTIMER_MARK_GAP UINT64_C(1)
+#define CTIMER_MARK_END UINT64_C(2)
+/* Word-0 values 1..CTIMER_MARK_MAX (never the address of a descriptor) are markers. */
+#define CTIMER_MARK_MAX UINT64_C(4095)
+
+#define CTIMER_ENTER_WORDS 3
+#define CTIMER_EXIT_WORDS 2
+#define CTIMER_MARK_WORDS 2
+
+/* Stores an event whose words 1.. are already written: word 0 last, so a reader that sees it non-zero
+ * (with acquire) sees the whole event. */
+static inline void ctimer_publish_word0(uint64_t *p, uint64_t w0)
+{
+    __atomic_store_n(p, w0, __ATOMIC_RELEASE);
+}
+
+/* Size in words of the event starting with word w0 (w0 != 0). */
+static inline size_t ctimer_event_words(uint64_t w0)
+{
+    if (w0 & CTIMER_EXIT_BIT)
+        return CTIMER_EXIT_WORDS;
+    if (w0 <= CTIMER_MARK_MAX)
+        return CTIMER_MARK_WORDS;
+    return CTIMER_ENTER_WORDS;
+}
+
+#endif /* CTIMER_STREAM_H */

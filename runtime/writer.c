@@ -1,0 +1,826 @@
+/*
+ * writer.c — the background writer.  See writer.h and docs/runtime-design.md, "Writer".
+ *
+ * Per application thread the stream is decoded in order with a shadow stack of open frames.  Call ids
+ * are assigned at enter (run-wide, from 1), rows are produced when a frame closes: completed (its exit
+ * matched) or abandoned (a longjmp skipped its exit, its exit was lost, or the run ended first).
+ * Times are converted per timestamp, so children nest exactly inside parents and
+ * self = dur - child is exact for every row.
+ */
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "queue.h"
+#include "registry.h"
+#include "runtime.h"
+#include "schema.h"
+#include "stream.h"
+
+struct frame {
+    uint64_t id;       /* call id */
+    uint64_t t0;       /* enter timestamp: what the exit carries back */
+    uint64_t start_ns; /* ns since run start */
+    uint64_t sp;       /* stack position at enter */
+    uint64_t child_ns; /* sum of the direct children's durations */
+    uint32_t fid;      /* function id */
+    uint32_t depth;
+};
+
+struct ctimer_wthread {
+    uint32_t index;
+    int64_t tid;
+    struct frame *st;
+    size_t n, cap;
+    uint64_t last_ts; /* latest timestamp seen: the end of frames still open when the thread ends */
+    uint64_t orphans; /* exits whose enter a gap discarded, still expected (already counted dropped) */
+    struct ctimer_wthread *prev, *next;
+};
+
+/* Exact aggregate of completed calls, keyed by (thread, caller function, callee function). */
+struct agg {
+    uint32_t thread, caller, callee, dirty;
+    uint64_t calls, total, self, min, max;
+};
+
+struct row {
+    int64_t v[CTIMER_ROW_COLUMNS]; /* id, parent delta, thread, depth, func, start, dur, child */
+};
+
+struct pending_thread {
+    uint32_t index;
+    int64_t tid;
+    char name[16];
+    int named;
+};
+
+struct ctimer_writer {
+    sqlite3 *db;
+    char *db_path;
+    char table[96];
+    int64_t run_id;
+    pthread_mutex_t *db_mu;
+    struct ctimer_stmts st;
+    const struct ctimer_clock *clock;
+    int trace;
+    uint64_t min_ns;
+    size_t batch;
+    long busy_ms;
+
+    struct ctimer_funcs *funcs;
+    uint32_t funcs_written; /* functions 1..funcs_written are in the database */
+    uint64_t next_id;
+    struct ctimer_writer_stats stats;
+
+    struct row *rows;
+    size_t nrows, rows_cap;
+    uint64_t *open; /* ids of unfinished rows waiting to be written */
+    size_t nopen, open_cap;
+
+    struct agg *aggs; /* entries; aggs_index[slot] = entry index + 1 */
+    size_t naggs, aggs_cap;
+    uint32_t *aggs_index;
+    size_t aggs_mask;
+    int aggs_dirty;
+
+    struct pending_thread *pthreads;
+    size_t npthreads, pthreads_cap;
+
+    struct ctimer_wthread *threads; /* every thread being decoded */
+    int failed_commit_reported;
+};
+
+/* ---------------------------------------------------------------- small helpers */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static uint64_t agg_hash(uint32_t th, uint32_t caller, uint32_t callee)
+{
+    uint64_t k = ((uint64_t)caller << 32 | callee) ^ ((uint64_t)th * UINT64_C(0x9E3779B97F4A7C15));
+    k ^= k >> 33;
+    k *= UINT64_C(0xff51afd7ed558ccd);
+    k ^= k >> 33;
+    return k;
+}
+
+static int aggs_rehash(struct ctimer_writer *w, size_t slots)
+{
+    uint32_t *idx = calloc(slots, sizeof *idx);
+    if (!idx)
+        return -1;
+    for (size_t e = 0; e < w->naggs; e++) {
+        const struct agg *a = &w->aggs[e];
+        size_t i = agg_hash(a->thread, a->caller, a->callee) & (slots - 1);
+        while (idx[i])
+            i = (i + 1) & (slots - 1);
+        idx[i] = (uint32_t)(e + 1);
+    }
+    free(w->aggs_index);
+    w->aggs_index = idx;
+    w->aggs_mask = slots - 1;
+    return 0;
+}
+
+static struct agg *agg_get(struct ctimer_writer *w, uint32_t th, uint32_t caller, uint32_t callee)
+{
+    size_t i = agg_hash(th, caller, callee) & w->aggs_mask;
+    for (; w->aggs_index[i]; i = (i + 1) & w->aggs_mask) {
+        struct agg *a = &w->aggs[w->aggs_index[i] - 1];
+        if (a->callee == callee && a->caller == caller && a->thread == th)
+            return a;
+    }
+    if ((w->naggs + 1) * 2 > w->aggs_mask + 1) {
+        if (aggs_rehash(w, (w->aggs_mask + 1) * 2) != 0)
+            return NULL;
+        return agg_get(w, th, caller, callee);
+    }
+    if (grow((void **)&w->aggs, &w->aggs_cap, w->naggs + 1, sizeof *w->aggs, 256) != 0)
+        return NULL;
+    struct agg *a = &w->aggs[w->naggs];
+    *a = (struct agg){th, caller, callee, 0, 0, 0, 0, UINT64_MAX, 0};
+    w->aggs_index[i] = (uint32_t)(++w->naggs);
+    return a;
+}
+
+static void queue_thread_row(struct ctimer_writer *w, uint32_t index, int64_t tid, const char *name)
+{
+    if (grow((void **)&w->pthreads, &w->pthreads_cap, w->npthreads + 1, sizeof *w->pthreads, 16) != 0)
+        return;
+    struct pending_thread *p = &w->pthreads[w->npthreads++];
+    p->index = index;
+    p->tid = tid;
+    p->named = name != NULL;
+    snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+}
+
+/* ---------------------------------------------------------------- construction */
+
+struct ctimer_writer *ctimer_writer_new(sqlite3 *db, const char *db_path, const char *table, int64_t run_id,
+                                        const struct ctimer_config *cfg, const struct ctimer_clock *clock,
+                                        pthread_mutex_t *db_mu)
+{
+    struct ctimer_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->db = db;
+    w->db_path = strdup(db_path ? db_path : "");
+    snprintf(w->table, sizeof w->table, "%s", table);
+    w->run_id = run_id;
+    w->db_mu = db_mu;
+    w->clock = clock;
+    w->trace = cfg->mode == CTIMER_MODE_TRACE;
+    w->min_ns = cfg->min_ns > 0 ? (uint64_t)cfg->min_ns : 0;
+    w->batch = cfg->batch > 0 ? (size_t)cfg->batch : CTIMER_DEFAULT_BATCH;
+    w->busy_ms = cfg->busy_ms;
+    w->next_id = 1;
+    w->funcs = ctimer_funcs_new();
+    if (!w->db_path || !w->funcs || aggs_rehash(w, 1024) != 0 ||
+        ctimer_schema_prepare(db, table, &w->st) != SQLITE_OK) {
+        ctimer_writer_free(w);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 0); /* the writer waits for the lock itself: begin_locked() */
+    return w;
+}
+
+void ctimer_writer_free(struct ctimer_writer *w)
+{
+    if (!w)
+        return;
+    ctimer_schema_finalize(&w->st);
+    while (w->threads) {
+        struct ctimer_wthread *t = w->threads;
+        w->threads = t->next;
+        free(t->st);
+        free(t);
+    }
+    ctimer_funcs_free(w->funcs);
+    free(w->db_path);
+    free(w->rows);
+    free(w->open);
+    free(w->aggs);
+    free(w->aggs_index);
+    free(w->pthreads);
+    free(w);
+}
+
+struct ctimer_wthread *ctimer_writer_thread(struct ctimer_writer *w, uint32_t index, int64_t tid)
+{
+    struct ctimer_wthread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->index = index;
+    t->tid = tid;
+    t->next = w->threads;
+    if (w->threads)
+        w->threads->prev = t;
+    w->threads = t;
+    queue_thread_row(w, index, tid, NULL);
+    return t;
+}
+
+void ctimer_writer_add_range(struct ctimer_writer *w, struct ctimer_desc *start, struct ctimer_desc *stop)
+{
+    long foreign = ctimer_funcs_add_range(w->funcs, start, stop);
+    if (foreign < 0)
+        ctimer_log("ctimer: a %s section of %zu bytes is not an array of %zu-byte descriptors; its functions "
+                   "are listed only once called",
+                   CTIMER_DESC_SECTION, (size_t)((uintptr_t)stop - (uintptr_t)start), sizeof(struct ctimer_desc));
+    else if (foreign > 0)
+        ctimer_log("ctimer: %ld records in a %s section are not ABI %d descriptors (another plugin version?); "
+                   "skipped",
+                   foreign, CTIMER_DESC_SECTION, CTIMER_ABI_VERSION);
+}
+
+void ctimer_writer_get_stats(const struct ctimer_writer *w, struct ctimer_writer_stats *out) { *out = w->stats; }
+
+size_t ctimer_writer_pending_rows(const struct ctimer_writer *w) { return w->nrows; }
+
+/* ---------------------------------------------------------------- decoding */
+
+static void emit_row(struct ctimer_writer *w, const struct frame *f, const struct frame *parent,
+                     uint32_t thread, uint64_t dur, int unfinished)
+{
+    if (w->nrows == w->rows_cap &&
+        grow((void **)&w->rows, &w->rows_cap, w->nrows + 1, sizeof *w->rows, w->batch < 4096 ? w->batch : 4096)) {
+        w->stats.rows_lost++;
+        return;
+    }
+    if (unfinished) {
+        if (grow((void **)&w->open, &w->open_cap, w->nopen + 1, sizeof *w->open, 64) != 0) {
+            w->stats.rows_lost++;
+            return;
+        }
+        w->open[w->nopen++] = f->id;
+    }
+    struct row *r = &w->rows[w->nrows++];
+    r->v[0] = (int64_t)f->id;
+    r->v[1] = parent ? (int64_t)(f->id - parent->id) : 0;
+    r->v[2] = thread;
+    r->v[3] = f->depth;
+    r->v[4] = f->fid;
+    r->v[5] = (int64_t)f->start_ns;
+    r->v[6] = (int64_t)dur;
+    r->v[7] = (int64_t)f->child_ns;
+    if (w->nrows >= w->batch)
+        ctimer_writer_commit(w, 0);
+}
+
+/* Closes the innermost open frame at timestamp ts. */
+static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_t ts, int unfinished)
+{
+    struct frame *f = &t->st[--t->n];
+    struct frame *parent = t->n ? &t->st[t->n - 1] : NULL;
+    uint64_t end_ns = ctimer_clock_ns(w->clock, ts);
+    uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
+    if (parent)
+        parent->child_ns += dur; /* abandoned children too: every row's self stays dur - child */
+    if (unfinished) {
+        w->stats.unfinished++;
+    } else {
+        w->stats.calls++;
+        struct agg *a = agg_get(w, t->index, parent ? parent->fid : 0, f->fid);
+        if (a) {
+            uint64_t self = dur > f->child_ns ? dur - f->child_ns : 0;
+            a->calls++;
+            a->total += dur;
+            a->self += self;
+            if (dur < a->min)
+                a->min = dur;
+            if (dur > a->max)
+                a->max = dur;
+            if (!a->dirty) {
+                a->dirty = 1;
+                w->aggs_dirty = 1;
+            }
+        }
+    }
+    if (w->trace && dur >= w->min_ns)
+        emit_row(w, f, parent, t->index, dur, unfinished);
+}
+
+static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, struct ctimer_desc *d, uint64_t ts,
+                     uint64_t sp)
+{
+    if (ts > t->last_ts)
+        t->last_ts = ts;
+    /* Frames at or above the new call's stack position cannot be its ancestors: a longjmp left them.
+     * (Equal positions are kept: a method call is timed at its call site, inside its caller's frame.) */
+    while (t->n && t->st[t->n - 1].sp < sp)
+        close_top(w, t, ts, 1);
+    if (t->n == t->cap && grow((void **)&t->st, &t->cap, t->n + 1, sizeof *t->st, 64) != 0) {
+        w->stats.dropped++;
+        return;
+    }
+    struct frame *f = &t->st[t->n];
+    f->id = w->next_id++;
+    f->t0 = ts;
+    f->start_ns = ctimer_clock_ns(w->clock, ts);
+    f->sp = sp;
+    f->child_ns = 0;
+    f->fid = ctimer_funcs_resolve(w->funcs, d, 0);
+    f->depth = (uint32_t)t->n;
+    t->n++;
+}
+
+static void on_exit_event(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_t t0, uint64_t ts)
+{
+    if (t0 == 0)
+        return; /* its enter recorded nothing */
+    if (ts > t->last_ts)
+        t->last_ts = ts;
+    if (t0 < w->clock->start_tick)
+        return; /* entered before this run began: a forked child returning through its parent's frames */
+    size_t k = t->n;
+    while (k && t->st[k - 1].t0 != t0)
+        k--;
+    if (!k) {
+        if (t->orphans)
+            t->orphans--; /* its enter was in a drop gap, already counted */
+        else
+            w->stats.dropped++;
+        return;
+    }
+    while (t->n > k)
+        close_top(w, t, ts, 1); /* exits skipped by longjmp, or lost */
+    close_top(w, t, ts, 0);
+}
+
+size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, const uint64_t *words, size_t n,
+                            int partial)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint64_t w0 = partial ? __atomic_load_n(&words[i], __ATOMIC_ACQUIRE) : words[i];
+        if (w0 == 0)
+            break; /* not written yet (partial), or a corrupt chunk: nothing after it can be trusted */
+        size_t len = ctimer_event_words(w0);
+        if (i + len > n)
+            break;
+        if (w0 & CTIMER_EXIT_BIT) {
+            on_exit_event(w, t, w0 & ~CTIMER_EXIT_BIT, words[i + 1]);
+        } else if (w0 == CTIMER_MARK_GAP) {
+            w->stats.dropped += words[i + 1];
+            t->orphans += words[i + 1];
+        } else if (w0 == CTIMER_MARK_END) {
+            uint64_t ts = words[i + 1] > t->last_ts ? words[i + 1] : t->last_ts;
+            while (t->n)
+                close_top(w, t, ts, 1);
+        } else if (w0 > CTIMER_MARK_MAX) {
+            on_enter_event(w, t, (struct ctimer_desc *)(uintptr_t)w0, words[i + 1], words[i + 2]);
+        } /* other markers: reserved, skipped */
+        i += len;
+    }
+    return i;
+}
+
+void ctimer_writer_thread_name(struct ctimer_writer *w, struct ctimer_wthread *t, const char *name)
+{
+    queue_thread_row(w, t->index, t->tid, name ? name : "");
+}
+
+void ctimer_writer_thread_done(struct ctimer_writer *w, struct ctimer_wthread *t, const char *name)
+{
+    while (t->n)
+        close_top(w, t, t->last_ts, 1);
+    ctimer_writer_thread_name(w, t, name);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        w->threads = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    free(t->st);
+    free(t);
+}
+
+/* ---------------------------------------------------------------- committing */
+
+/* Steps a statement to completion and resets it; returns an SQLite code. */
+static int step(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? SQLITE_OK : rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Binds k rows to a statement with k row groups and runs it: the one code path for 1 or N rows. */
+static int insert_rows(sqlite3_stmt *s, const struct row *rows, size_t k)
+{
+    int p = 1;
+    for (size_t r = 0; r < k; r++)
+        for (int c = 0; c < CTIMER_ROW_COLUMNS; c++)
+            sqlite3_bind_int64(s, p++, rows[r].v[c]);
+    return step(s);
+}
+
+static int write_functions(struct ctimer_writer *w)
+{
+    uint32_t count = ctimer_funcs_count(w->funcs);
+    for (uint32_t id = w->funcs_written + 1; id <= count; id++) {
+        const struct ctimer_func *f = ctimer_funcs_get(w->funcs, id);
+        sqlite3_stmt *s = w->st.func;
+        sqlite3_bind_int64(s, 1, f->id);
+        sqlite3_bind_text(s, 2, f->kind == CTIMER_KIND_METHOD ? "method" : "function", -1, SQLITE_STATIC);
+        bind_text_or_null(s, 3, f->strct);
+        bind_text_or_null(s, 4, f->name);
+        bind_text_or_null(s, 5, f->file);
+        sqlite3_bind_int64(s, 6, f->line);
+        bind_text_or_null(s, 7, f->caller);
+        int rc = step(s);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int write_threads(struct ctimer_writer *w)
+{
+    for (size_t i = 0; i < w->npthreads; i++) {
+        const struct pending_thread *p = &w->pthreads[i];
+        sqlite3_stmt *s = w->st.thread;
+        sqlite3_bind_int64(s, 1, p->index);
+        sqlite3_bind_int64(s, 2, p->tid);
+        bind_text_or_null(s, 3, p->named ? p->name : NULL);
+        int rc = step(s);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int write_rows(struct ctimer_writer *w)
+{
+    size_t i = 0;
+    int rc = SQLITE_OK;
+    for (; rc == SQLITE_OK && i + CTIMER_ROWS_PER_INSERT <= w->nrows; i += CTIMER_ROWS_PER_INSERT)
+        rc = insert_rows(w->st.rowN, &w->rows[i], CTIMER_ROWS_PER_INSERT);
+    for (; rc == SQLITE_OK && i < w->nrows; i++)
+        rc = insert_rows(w->st.row1, &w->rows[i], 1);
+    for (size_t k = 0; rc == SQLITE_OK && k < w->nopen; k++) {
+        sqlite3_bind_int64(w->st.open, 1, (int64_t)w->open[k]);
+        rc = step(w->st.open);
+    }
+    return rc;
+}
+
+static int write_aggregates(struct ctimer_writer *w, const char *ended_at)
+{
+    int rc = SQLITE_OK;
+    for (size_t e = 0; rc == SQLITE_OK && w->aggs_dirty && e < w->naggs; e++) {
+        const struct agg *a = &w->aggs[e];
+        if (!a->dirty)
+            continue;
+        sqlite3_stmt *s = w->st.edge;
+        sqlite3_bind_int64(s, 1, a->thread);
+        sqlite3_bind_int64(s, 2, a->caller);
+        sqlite3_bind_int64(s, 3, a->callee);
+        sqlite3_bind_int64(s, 4, (int64_t)a->calls);
+        sqlite3_bind_int64(s, 5, (int64_t)a->total);
+        sqlite3_bind_int64(s, 6, (int64_t)a->self);
+        sqlite3_bind_int64(s, 7, (int64_t)a->min);
+        sqlite3_bind_int64(s, 8, (int64_t)a->max);
+        rc = step(s);
+    }
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_stmt *s = w->st.run_update;
+    sqlite3_bind_int64(s, 1, (int64_t)w->stats.calls);
+    sqlite3_bind_int64(s, 2, (int64_t)w->stats.dropped);
+    sqlite3_bind_int64(s, 3, (int64_t)w->stats.unfinished);
+    sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + w->nrows)); /* counted as if this commit succeeds */
+    if (w->clock->calibrated)
+        sqlite3_bind_double(s, 5, w->clock->ticks_per_us);
+    else
+        sqlite3_bind_null(s, 5);
+    bind_text_or_null(s, 6, ended_at);
+    sqlite3_bind_int64(s, 7, w->run_id);
+    return step(s);
+}
+
+/*
+ * BEGIN IMMEDIATE, waiting up to CTIMER_BUSY_MS for another connection's write lock, and returning
+ * with db_mu held.  The wait is done here, with db_mu released between attempts, rather than by
+ * SQLite's busy handler inside the call: a fork() in the program (which takes db_mu) must not stall
+ * for as long as another process keeps the database locked.
+ */
+static int begin_locked(struct ctimer_writer *w)
+{
+    uint64_t deadline = ctimer_mono_ns() + (uint64_t)w->busy_ms * 1000000u;
+    uint64_t pause = 1000000; /* 1 ms, doubling up to 16 ms */
+    for (;;) {
+        if (w->db_mu)
+            pthread_mutex_lock(w->db_mu);
+        int rc = step(w->st.begin);
+        uint64_t now = ctimer_mono_ns();
+        if ((rc & 0xff) != SQLITE_BUSY || now >= deadline)
+            return rc;
+        if (w->db_mu)
+            pthread_mutex_unlock(w->db_mu);
+        if (pause > deadline - now)
+            pause = deadline - now;
+        struct timespec ts = {0, (long)pause};
+        nanosleep(&ts, NULL);
+        if (pause < 16000000)
+            pause *= 2;
+    }
+}
+
+static int commit_ex(struct ctimer_writer *w, int with_aggregates, const char *ended_at)
+{
+    int need = w->nrows || w->nopen || w->npthreads || w->funcs_written < ctimer_funcs_count(w->funcs) ||
+               (with_aggregates && (w->aggs_dirty || ended_at));
+    if (!need)
+        return 0;
+    int rc = begin_locked(w);
+    int began = rc == SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = write_functions(w);
+    if (rc == SQLITE_OK)
+        rc = write_threads(w);
+    if (rc == SQLITE_OK)
+        rc = write_rows(w);
+    if (rc == SQLITE_OK && with_aggregates)
+        rc = write_aggregates(w, ended_at);
+    if (rc == SQLITE_OK)
+        rc = step(w->st.commit);
+    if (rc == SQLITE_OK) {
+        w->funcs_written = ctimer_funcs_count(w->funcs);
+        w->npthreads = 0;
+        w->stats.rows += w->nrows;
+        if (with_aggregates && w->aggs_dirty) {
+            for (size_t e = 0; e < w->naggs; e++)
+                w->aggs[e].dirty = 0;
+            w->aggs_dirty = 0;
+        }
+    } else {
+        /* Locked past the busy timeout, disk full, ...: say so once per failure and keep going.
+         * Rows are dropped; functions, threads and aggregates stay pending and are retried. */
+        char why[200];
+        snprintf(why, sizeof why, "%s", sqlite3_errmsg(w->db));
+        if (began)
+            step(w->st.rollback);
+        w->stats.rows_lost += w->nrows;
+        ctimer_log("ctimer: could not write %zu rows to CTIMER_DB='%s' (%s); continuing without them", w->nrows,
+                   w->db_path, why);
+    }
+    w->nrows = 0;
+    w->nopen = 0;
+    if (w->db_mu)
+        pthread_mutex_unlock(w->db_mu);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates) { return commit_ex(w, with_aggregates, NULL); }
+
+void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at)
+{
+    for (struct ctimer_wthread *t = w->threads; t; t = t->next) {
+        uint64_t ts = end_ts > t->last_ts ? end_ts : t->last_ts;
+        while (t->n)
+            close_top(w, t, ts, 1);
+    }
+    char now_iso[32];
+    if (!ended_at) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        ctimer_iso_time(now_iso, (int64_t)now.tv_sec, now.tv_nsec);
+        ended_at = now_iso;
+    }
+    commit_ex(w, 1, ended_at);
+}
+
+/* ---------------------------------------------------------------- the writer thread */
+
+#define PER_THREAD_ROUND 16 /* chunks taken from one thread before looking at the next */
+
+static void sync_ranges(struct ctimer_writer *w, size_t *done)
+{
+    struct ctimer_range r[16];
+    size_t k;
+    while ((k = ctimer_registry_ranges(*done, r, 16)) > 0) {
+        for (size_t i = 0; i < k; i++)
+            ctimer_writer_add_range(w, r[i].start, r[i].stop);
+        *done += k;
+    }
+}
+
+static void unlink_thread(struct ctimer_thread *t)
+{
+    pthread_mutex_lock(&ctimer_rt.reg_mu);
+    struct ctimer_thread *head = atomic_load(&ctimer_rt.threads);
+    if (head == t) {
+        atomic_store(&ctimer_rt.threads, t->next);
+    } else {
+        for (struct ctimer_thread *p = head; p; p = p->next)
+            if (p->next == t) {
+                p->next = t->next;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&ctimer_rt.reg_mu);
+}
+
+static struct ctimer_wthread *wstate(struct ctimer_writer *w, struct ctimer_thread *t)
+{
+    if (!t->wstate)
+        t->wstate = ctimer_writer_thread(w, t->index, t->tid);
+    return t->wstate;
+}
+
+static size_t drain_ring(struct ctimer_writer *w, struct ctimer_thread *t, struct ctimer_wthread *wt, size_t max)
+{
+    struct ctimer_slot s;
+    size_t k = 0;
+    while (k < max && ctimer_ring_pop(&t->full, &s) == 0) {
+        ctimer_writer_decode(w, wt, s.chunk, s.nwords, 0);
+        ctimer_queue_recycle(t, s.chunk, s.nwords);
+        k++;
+    }
+    return k;
+}
+
+/* One round over all threads; returns whether anything was done. */
+static int drain_threads(struct ctimer_writer *w, int everything)
+{
+    int did = 0;
+    struct ctimer_thread *next;
+    for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = next) {
+        next = t->next;
+        if (t->frozen)
+            continue;
+        struct ctimer_wthread *wt = wstate(w, t);
+        if (!wt)
+            continue;
+        did |= drain_ring(w, t, wt, everything ? SIZE_MAX : PER_THREAD_ROUND) > 0;
+        /* finished is set after the last push, so an empty ring read after it is really the end */
+        if (atomic_load_explicit(&t->finished, memory_order_acquire) && ctimer_ring_count(&t->full) == 0) {
+            ctimer_writer_thread_done(w, wt, t->name);
+            unlink_thread(t);
+            ctimer_queue_free_thread(t);
+            did = 1;
+        }
+    }
+    return did;
+}
+
+static int work_waiting(void)
+{
+    for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = t->next)
+        if (!t->frozen && (ctimer_ring_count(&t->full) || atomic_load(&t->finished)))
+            return 1;
+    return 0;
+}
+
+static void sleep_until_work(void)
+{
+    struct ctimer_runtime *rt = &ctimer_rt;
+    atomic_store(&rt->writer_sleeping, 1);
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with ctimer_wake_writer's fence */
+    if (!work_waiting()) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10000000; /* idle poll: new work is seen within ~10 ms even without a wake-up */
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&rt->wk_mu);
+        if (!rt->wake_pending && !rt->stop && rt->flush_req == rt->flush_done)
+            pthread_cond_timedwait(&rt->wk_cv, &rt->wk_mu, &ts);
+        rt->wake_pending = 0;
+        pthread_mutex_unlock(&rt->wk_mu);
+    }
+    atomic_store(&rt->writer_sleeping, 0);
+}
+
+static void read_comm(pid_t tid, char name[16])
+{
+    char path[64];
+    name[0] = 0;
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, name, 15);
+    close(fd);
+    if (n <= 0)
+        n = 0;
+    name[n] = 0;
+    char *nl = strchr(name, '\n');
+    if (nl)
+        *nl = 0;
+}
+
+/*
+ * Shutdown: drain every ring; for a thread still running, copy the published prefix of the chunk it
+ * is filling (it keeps running: whatever it records afterwards is not part of the run), then close
+ * every open frame and complete the runs row.
+ */
+static void final_phase(struct ctimer_writer *w)
+{
+    uint64_t *buf = malloc(CTIMER_CHUNK_BYTES);
+    struct ctimer_thread *next;
+    for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = next) {
+        next = t->next;
+        if (t->frozen)
+            continue;
+        struct ctimer_wthread *wt = wstate(w, t);
+        if (!wt)
+            continue;
+        drain_ring(w, t, wt, SIZE_MAX);
+        pthread_mutex_lock(&ctimer_rt.reg_mu);
+        if (atomic_load_explicit(&t->finished, memory_order_acquire)) {
+            pthread_mutex_unlock(&ctimer_rt.reg_mu);
+            drain_ring(w, t, wt, SIZE_MAX);
+            ctimer_writer_thread_done(w, wt, t->name);
+            t->wstate = NULL;
+            t->frozen = 1;
+            continue;
+        }
+        long n = buf ? ctimer_queue_snapshot(t, buf) : -1;
+        t->frozen = 1;
+        pthread_mutex_unlock(&ctimer_rt.reg_mu);
+        drain_ring(w, t, wt, SIZE_MAX); /* pushed before the snapshot: comes first in the stream */
+        if (n > 0)
+            ctimer_writer_decode(w, wt, buf, (size_t)n, 1);
+        char name[16];
+        read_comm(t->tid, name);
+        ctimer_writer_thread_name(w, wt, name);
+    }
+    free(buf);
+    ctimer_writer_finish(w, ctimer_now(), NULL);
+}
+
+void *ctimer_writer_main(void *arg)
+{
+    struct ctimer_writer *w = arg;
+    struct ctimer_runtime *rt = &ctimer_rt;
+    size_t ranges_done = 0;
+    uint64_t flush_done = 0;
+
+    /* Names of registered functions first: users see them even if the program never calls them. */
+    sync_ranges(w, &ranges_done);
+    ctimer_writer_commit(w, 0);
+    ctimer_clock_calibrate(&rt->clock); /* sleeps out the rest of the 10 ms calibration if needed */
+    uint64_t last_aggregates = ctimer_mono_ns();
+
+    for (;;) {
+        pthread_mutex_lock(&rt->wk_mu);
+        uint64_t flush_target = rt->flush_req;
+        int stop = rt->stop;
+        rt->wake_pending = 0;
+        pthread_mutex_unlock(&rt->wk_mu);
+
+        sync_ranges(w, &ranges_done);
+        int did = drain_threads(w, stop || flush_target != flush_done);
+        if (stop)
+            break;
+        uint64_t now = ctimer_mono_ns();
+        if (flush_target != flush_done) {
+            ctimer_writer_commit(w, 1);
+            last_aggregates = now;
+            flush_done = flush_target;
+            pthread_mutex_lock(&rt->wk_mu);
+            rt->flush_done = flush_done;
+            pthread_cond_broadcast(&rt->flush_cv);
+            pthread_mutex_unlock(&rt->wk_mu);
+        } else if (now - last_aggregates >= UINT64_C(1000000000)) {
+            ctimer_writer_commit(w, 1); /* rows of a slow trickle and the aggregates, once a second */
+            last_aggregates = now;
+        }
+        if (!did)
+            sleep_until_work();
+    }
+    sync_ranges(w, &ranges_done);
+    final_phase(w);
+    return NULL;
+}

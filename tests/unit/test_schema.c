@@ -1,0 +1,215 @@
+/* test_schema.c — the database contract (schema.c): tables, columns, views, run names. */
+#include "schema.h"
+#include "testutil.h"
+
+static struct ctimer_run_info info(void)
+{
+    struct ctimer_run_info ri = {
+        .app_id = "app", .program = "prog", .argv = "prog -x", .host = "host",
+        .started_at = "2026-11-24T06:30:00.123Z", .clock = "tsc", .mode = "trace",
+        .pid = 4242, .min_ns = 0, .abi = 1,
+        .start_time = 1795501800, /* 2026-11-24T06:30:00Z */
+    };
+    return ri;
+}
+
+struct messages {
+    char lines[8][300];
+    int n;
+};
+
+static void collect(const char *line, void *ctx)
+{
+    struct messages *m = ctx;
+    if (m->n < 8)
+        snprintf(m->lines[m->n], sizeof m->lines[0], "%s", line);
+    m->n++;
+}
+
+static sqlite3 *fresh_db(char *path, size_t len)
+{
+    snprintf(path, len, "%s/t.db", tu_tmpdir());
+    sqlite3 *db;
+    char err[256];
+    ck_assert_int_eq(ctimer_schema_open(path, 1000, &db, err, sizeof err), 0);
+    return db;
+}
+
+/* Column names of a table or view, comma-separated, in order. */
+static const char *columns(sqlite3 *db, const char *table)
+{
+    static char out[1024];
+    out[0] = 0;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s') ORDER BY cid", table);
+    sqlite3_stmt *st;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (out[0])
+            strcat(out, ",");
+        strcat(out, (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+START_TEST(open_sets_wal)
+{
+    char path[512];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    ck_assert_str_eq(tu_text(db, "PRAGMA journal_mode"), "wal");
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(open_failure_reports_sqlite_error)
+{
+    sqlite3 *db;
+    char err[256] = "";
+    ck_assert_int_eq(ctimer_schema_open("/nonexistent-dir/sub/x.db", 1000, &db, err, sizeof err), -1);
+    ck_assert_ptr_null(db);
+    ck_assert_str_eq(err, "unable to open database file");
+}
+END_TEST
+
+START_TEST(start_run_creates_the_contract)
+{
+    char path[512], table[96];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    struct ctimer_run_info ri = info();
+    int64_t id = 0;
+    char err[256];
+    struct messages m = {0};
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "myrun", "CTIMER_RUN", table, sizeof table, &id, collect, &m,
+                                             err, sizeof err), 0);
+    ck_assert_str_eq(table, "myrun");
+    ck_assert_int_eq(id, 1);
+    ck_assert_int_eq(m.n, 0);
+
+    ck_assert_str_eq(columns(db, "runs"), "id,table_name,app_id,program,argv,pid,host,started_at,ended_at,calls,"
+                                          "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi");
+    ck_assert_str_eq(columns(db, "myrun"), "id,parent,thread,depth,func,start,dur,child");
+    ck_assert_str_eq(columns(db, "myrun_functions"), "id,kind,struct,name,file,line,caller");
+    ck_assert_str_eq(columns(db, "myrun_threads"), "id,tid,name");
+    ck_assert_str_eq(columns(db, "myrun_open"), "id");
+    ck_assert_str_eq(columns(db, "myrun_edges"), "thread,caller,func,calls,total_ns,self_ns,min_ns,max_ns");
+    ck_assert_str_eq(columns(db, "myrun_calls"), "id,parent_id,thread_id,depth,function,struct,kind,file,line,"
+                                                 "start_ns,duration_ns,self_ns,unfinished");
+    ck_assert_str_eq(columns(db, "myrun_summary"), "function,struct,kind,file,line,calls,total_ns,self_ns,avg_ns,"
+                                                   "min_ns,max_ns,threads");
+    ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
+    ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns");
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 4);
+    /* edges is WITHOUT ROWID with the (thread, caller, func) key */
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM pragma_index_list('myrun_edges') WHERE origin='pk'"), 1);
+
+    ck_assert_str_eq(tu_text(db, "SELECT app_id||'|'||program||'|'||argv||'|'||pid||'|'||host||'|'||started_at||'|'||"
+                                 "clock||'|'||mode||'|'||min_ns||'|'||abi||'|'||calls||'|'||rows FROM runs"),
+                     "app|prog|prog -x|4242|host|2026-11-24T06:30:00.123Z|tsc|trace|0|1|0|0");
+    ck_assert_int_eq(tu_int(db, "SELECT ended_at IS NULL FROM runs"), 1);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(generated_names_are_unique)
+{
+    char path[512], table[96];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    struct ctimer_run_info ri = info();
+    int64_t id;
+    char err[256];
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, NULL, NULL, table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    ck_assert_str_eq(table, "run_20261124_063000_4242");
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, NULL, NULL, table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    ck_assert_str_eq(table, "run_20261124_063000_4242_2");
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, NULL, NULL, table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    ck_assert_str_eq(table, "run_20261124_063000_4242_3");
+    ck_assert_int_eq(id, 3);
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM runs"), 3);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(taken_name_falls_back_with_one_message)
+{
+    char path[512], table[96];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    struct ctimer_run_info ri = info();
+    int64_t id;
+    char err[256];
+    struct messages m = {0};
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "dup", "CTIMER_RUN", table, sizeof table, &id, collect, &m,
+                                             err, sizeof err), 0);
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "dup", "CTIMER_RUN", table, sizeof table, &id, collect, &m,
+                                             err, sizeof err), 0);
+    ck_assert_int_eq(m.n, 1);
+    ck_assert_str_eq(m.lines[0], "ctimer: CTIMER_RUN='dup' is already in runs; using run_20261124_063000_4242");
+    ck_assert_str_eq(table, "run_20261124_063000_4242");
+
+    /* a table that exists without a runs row is not clobbered either */
+    ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE other_functions(x)", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "other", "CTIMER_RUN", table, sizeof table, &id, collect, &m,
+                                             err, sizeof err), 0);
+    ck_assert_int_eq(m.n, 2);
+    ck_assert_str_eq(m.lines[1], "ctimer: CTIMER_RUN='other' names a table that already exists; using "
+                                 "run_20261124_063000_4242_2");
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(run_row_values_are_bound_not_spliced)
+{
+    char path[512], table[96];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    struct ctimer_run_info ri = info();
+    ri.app_id = "x'); DROP TABLE runs; --";
+    ri.argv = "prog \"quoted\" 'arg'";
+    int64_t id;
+    char err[256];
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, NULL, NULL, table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    ck_assert_str_eq(tu_text(db, "SELECT app_id FROM runs"), "x'); DROP TABLE runs; --");
+    ck_assert_str_eq(tu_text(db, "SELECT argv FROM runs"), "prog \"quoted\" 'arg'");
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(invalid_identifiers_never_reach_sql)
+{
+    char path[512];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    ck_assert_int_ne(ctimer_schema_create_run_tables(db, "a\"b"), SQLITE_OK);
+    struct ctimer_stmts st;
+    ck_assert_int_ne(ctimer_schema_prepare(db, "x y", &st), SQLITE_OK);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(iso_time_format)
+{
+    char out[32];
+    ctimer_iso_time(out, 1795501800, 123456789);
+    ck_assert_str_eq(out, "2026-11-24T06:30:00.123Z");
+    ctimer_iso_time(out, 0, 0);
+    ck_assert_str_eq(out, "1970-01-01T00:00:00.000Z");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("schema");
+    TCase *tc = tcase_create("sql");
+    tcase_add_test(tc, open_sets_wal);
+    tcase_add_test(tc, open_failure_reports_sqlite_error);
+    tcase_add_test(tc, start_run_creates_the_contract);
+    tcase_add_test(tc, generated_names_are_unique);
+    tcase_add_test(tc, taken_name_falls_back_with_one_message);
+    tcase_add_test(tc, run_row_values_are_bound_not_spliced);
+    tcase_add_test(tc, invalid_identifiers_never_reach_sql);
+    tcase_add_test(tc, iso_time_format);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}

@@ -1,0 +1,185 @@
+/* testutil.h — helpers shared by the unit tests: temporary directories, SQL queries, event streams. */
+#ifndef CTIMER_TESTUTIL_H
+#define CTIMER_TESTUTIL_H
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stream.h"
+
+/* A fresh directory under $TMPDIR (or /tmp), removed by nobody: tests run in throw-away processes. */
+static inline const char *tu_tmpdir(void)
+{
+    static char dir[256];
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/ctimer-unit-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    return dir;
+}
+
+static inline sqlite3 *tu_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    return db;
+}
+
+/* The first column of the first row as an integer (-999999 if there is no row, NULL -> -1). */
+static inline int64_t tu_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        ck_abort_msg("SQL error %s in: %s", sqlite3_errmsg(db), sql);
+    int64_t v = -999999;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static inline double tu_real(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        ck_abort_msg("SQL error %s in: %s", sqlite3_errmsg(db), sql);
+    double v = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The first column of the first row as text in a static buffer ("<null>" / "<none>"). */
+static inline const char *tu_text(sqlite3 *db, const char *sql)
+{
+    static char buf[1024];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        ck_abort_msg("SQL error %s in: %s", sqlite3_errmsg(db), sql);
+    snprintf(buf, sizeof buf, "<none>");
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(buf, sizeof buf, "%s", t ? (const char *)t : "<null>");
+    }
+    sqlite3_finalize(st);
+    return buf;
+}
+
+/* printf-style wrappers */
+static inline __attribute__((format(printf, 2, 3))) int64_t tu_intf(sqlite3 *db, const char *fmt, ...)
+{
+    char q[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof q, fmt, ap);
+    va_end(ap);
+    return tu_int(db, q);
+}
+
+static inline __attribute__((format(printf, 2, 3))) const char *tu_textf(sqlite3 *db, const char *fmt, ...)
+{
+    char q[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof q, fmt, ap);
+    va_end(ap);
+    return tu_text(db, q);
+}
+
+/*
+ * Asserts child = sum of the direct children's durations for every row of a run table.  Per parent
+ * with children (a join SQLite can index: parent id = id - parent), plus the grand totals, which
+ * together force child = 0 on rows without children.
+ */
+static inline void tu_check_child_sums(sqlite3 *db, const char *t)
+{
+    ck_assert_int_eq(tu_intf(db, "WITH k AS (SELECT id - parent AS pid, sum(dur) AS s FROM \"%s\" WHERE parent != 0 "
+                                 "GROUP BY pid) SELECT count(*) FROM k JOIN \"%s\" p ON p.id = k.pid WHERE p.child != k.s",
+                             t, t), 0);
+    ck_assert_int_eq(tu_intf(db, "SELECT coalesce((SELECT sum(child) FROM \"%s\"), 0) = coalesce((SELECT sum(dur) "
+                                 "FROM \"%s\" WHERE parent != 0), 0)", t, t), 1);
+    ck_assert_int_eq(tu_intf(db, "SELECT count(*) FROM \"%s\" WHERE child < 0 OR dur < child", t), 0);
+}
+
+/* A synthetic event stream. */
+struct tu_stream {
+    uint64_t w[1 << 16];
+    size_t n;
+};
+
+static inline void tu_enter(struct tu_stream *s, const void *desc, uint64_t ts, uint64_t sp)
+{
+    s->w[s->n++] = (uint64_t)(uintptr_t)desc;
+    s->w[s->n++] = ts;
+    s->w[s->n++] = sp;
+}
+
+static inline void tu_exit(struct tu_stream *s, uint64_t t0, uint64_t ts)
+{
+    s->w[s->n++] = t0 | CTIMER_EXIT_BIT;
+    s->w[s->n++] = ts;
+}
+
+static inline void tu_mark(struct tu_stream *s, uint64_t mark, uint64_t arg)
+{
+    s->w[s->n++] = mark;
+    s->w[s->n++] = arg;
+}
+
+/* Redirects fd 2 to a file; tu_stderr_end restores it and returns what was written. */
+static inline int tu_stderr_begin(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    close(fd);
+    return saved;
+}
+
+static inline const char *tu_stderr_end(const char *dir, int saved)
+{
+    static char buf[8192];
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+static inline int tu_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static inline int tu_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#endif
