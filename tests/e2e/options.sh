@@ -1,0 +1,56 @@
+#!/bin/bash
+# Options that change what is recorded, not how long things take:
+#   CTIMER_MIN_NS drops short calls' rows but keeps them in the exact summary;
+#   CTIMER_MODE=summary writes no per-call rows but the exact summary;
+#   CTIMER_BATCH=1 and CTIMER_APP_ID;
+#   min-stmts=N skips exactly the leaf functions with fewer than N statements (verbose says so).
+. "$(dirname "$0")/lib.sh"
+
+build options options.c -O2
+
+# run_info COLUMNS: columns of this run's row in `runs`.
+run_info() {
+    q "SELECT $1 FROM runs WHERE table_name = '$RUN'"
+}
+
+CTIMER_MIN_NS=1000000 run min_ns ./options
+expect_eq "min_ns: exit status" 0 "$RC"
+expect_eq "min_ns: runs.min_ns, mode" "1000000|trace" "$(run_info "min_ns, mode")"
+expect_eq "min_ns: completed rows shorter than 1 ms" 0 \
+    "$(q "SELECT count(*) FROM min_ns_calls WHERE duration_ns < 1000000 AND NOT unfinished")"
+expect_le "min_ns: rows of tiny" 999 "$(rows tiny)"
+expect_eq "min_ns: rows of nap (2 ms)" 1 "$(rows nap)"
+expect_eq "min_ns: calls of tiny in the summary" 1000 "$(calls tiny)"
+expect_eq "min_ns: calls of nap in the summary" 1 "$(calls nap)"
+
+CTIMER_MODE=summary run summary ./options
+expect_eq "summary: exit status" 0 "$RC"
+expect_eq "summary: runs.mode" summary "$(run_info mode)"
+expect_eq "summary: rows" 0 "$(q "SELECT count(*) FROM summary_calls")"
+expect_eq "summary: calls per function" "main:1 nap:1 tiny:1000" \
+    "$(qlist "SELECT function || ':' || calls FROM summary_summary ORDER BY function")"
+
+CTIMER_BATCH=1 CTIMER_APP_ID=batch-of-one run batch ./options
+expect_eq "batch=1: rows" 1002 "$(q "SELECT count(*) FROM batch_calls")"
+expect_eq "batch=1: runs.app_id, mode" "batch-of-one|trace" "$(run_info "app_id, mode")"
+expect_tree "batch=1"
+
+# min-stmts at -O0: add1 and bump are leaves below 6 statements; loop_sum is a bigger leaf and
+# wrapper calls another function.
+for n in 0 6; do
+    build "min_stmts$n" min_stmts.c -O0 +min-stmts=$n +verbose
+    run "min_stmts$n" "./min_stmts$n"
+    expect_eq "min-stmts=$n: stdout" "99 42" "$(cat "min_stmts$n.out")"
+done
+expect_eq "min-stmts=0: instrumented" "add1 bump loop_sum main wrapper" \
+    "$(qlist "SELECT name FROM min_stmts0_functions WHERE kind = 'function' ORDER BY 1")"
+expect_eq "min-stmts=6: instrumented" "loop_sum main wrapper" \
+    "$(qlist "SELECT name FROM min_stmts6_functions WHERE kind = 'function' ORDER BY 1")"
+expect_eq "min-stmts=6: rows per function" "loop_sum:1 main:1 wrapper:1" \
+    "$(qlist "SELECT function || ':' || count(*) FROM min_stmts6_calls GROUP BY function ORDER BY 1")"
+expect_eq "min-stmts=0: verbose lines saying skipped" "" "$(grep skipped min_stmts0.log)"
+expect_eq "min-stmts=6: skipped, as verbose says" \
+    "$PROGS/min_stmts.c:7: add1 skipped $PROGS/min_stmts.c:8: bump skipped" \
+    "$(sed -n 's/ skipped: leaf with [0-9]* statements < min-stmts=6$/ skipped/p' min_stmts6.log |
+        sort | paste -sd ' ')"
+finish
