@@ -1,0 +1,759 @@
+#!/usr/bin/env bash
+# bench/run.sh — ctimer's benchmark: the cost of ctimer against plain -O2 and against other
+# function tracers (-finstrument-functions, uftrace, clang XRay, gprof), on small workloads and on
+# a real program (the SQLite shell), plus the plugin's compile-time cost.  bench/README.md explains
+# every figure and holds the latest results.
+#
+#   bash bench/run.sh            # full run: 5 interleaved repetitions (BENCH_REPS), ~11 minutes when quiet
+#   bash bench/run.sh --quick    # smoke test: 1 repetition, small inputs, 3-4 minutes (builds)
+#   bash bench/run.sh --help     # options and environment
+#
+# It installs what it needs (apt-get), builds ctimer with CMake, fetches the SQLite amalgamation
+# from the npm package `sqlite3` into a cache outside the repository, builds every workload in
+# every variant, runs them interleaved (variant A rep 1, B rep 1, ..., A rep 2, ...) and prints
+# Markdown tables of medians; the tables and the raw measurements are saved in the results dir.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIST] [--no-install] [--keep]
+
+  --quick           1 repetition (unless --reps), small inputs, compile time measured once: a
+                    smoke test of the whole pipeline, ~4 minutes (mostly building)
+  --reps N          repetitions (default: $BENCH_REPS, else 5)
+  --workloads LIST  comma-separated subset of: fib,vtable,threads,sqlite,compile (default: all)
+  --variants LIST   comma-separated subset of the run variants (plain is always run), e.g.
+                    ct-summary,ct-trace,finstr (default: all; see bench/README.md)
+  --no-install      do not apt-get anything; fail if something is missing
+  --keep            keep the work directory (binaries, databases, traces)
+  --report DIR      only print the tables again from the results directory DIR of an earlier run
+
+environment:
+  BENCH_REPS         repetitions (default 5)
+  BENCH_HEAVY_REPS   repetitions of the slowest variants (ct-trace, uftrace, xray-fdr, xray-basic: 10 to
+                     60 s each) on the workloads with tens of millions of calls (vtable, sqlite);
+                     default min(3, reps), to keep the default run under 15 minutes
+  BENCH_CACHE        download cache (default ~/.cache/ctimer-bench); never inside the repository
+  BENCH_SQLITE_NPM   npm package spec holding the amalgamation (default sqlite3@6.0.1)
+  BENCH_BUILD_DIR    ctimer build directory (default <repo>/build)
+  BENCH_WORK_PARENT  where the work directory is created, on local disk (default /var/tmp)
+  BENCH_OUT          results directory (default <work dir>/results, kept)
+  BENCH_JOBS         parallel builds of the variants (default: nproc)
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------------------------
+QUICK=0
+REPS=${BENCH_REPS:-5}
+WORKLOADS=fib,vtable,threads,sqlite,compile
+ONLY_VARIANTS=
+INSTALL=1
+KEEP=0
+REPORT_ONLY=
+REPS_SET=0
+SQLITE_VERSION=
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --quick) QUICK=1 ;;
+    --reps) REPS=${2:?--reps needs a number}; REPS_SET=1; shift ;;
+    --reps=*) REPS=${1#*=}; REPS_SET=1 ;;
+    --workloads) WORKLOADS=${2:?--workloads needs a list}; shift ;;
+    --workloads=*) WORKLOADS=${1#*=} ;;
+    --variants) ONLY_VARIANTS=${2:?--variants needs a list}; shift ;;
+    --variants=*) ONLY_VARIANTS=${1#*=} ;;
+    --no-install) INSTALL=0 ;;
+    --keep) KEEP=1 ;;
+    --report) REPORT_ONLY=${2:?--report needs a results directory}; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $QUICK == 1 && -z ${BENCH_REPS:-} && $REPS_SET == 0 ]] && REPS=1
+[[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: repetitions must be a positive integer, got '$REPS'" >&2; exit 2; }
+HEAVY_REPS=${BENCH_HEAVY_REPS:-$((REPS < 3 ? REPS : 3))}
+[[ $HEAVY_REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_HEAVY_REPS must be a positive integer" >&2; exit 2; }
+for w in ${WORKLOADS//,/ }; do
+    case $w in fib | vtable | threads | sqlite | compile) ;; *) echo "run.sh: unknown workload '$w'" >&2; exit 2 ;; esac
+done
+has_workload() { [[ ",$WORKLOADS," == *",$1,"* ]]; }
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$REPO/bench
+CACHE=${BENCH_CACHE:-${HOME:-/root}/.cache/ctimer-bench}
+BUILD=${BENCH_BUILD_DIR:-$REPO/build}
+JOBS=${BENCH_JOBS:-$(nproc)}
+SQLITE_NPM=${BENCH_SQLITE_NPM:-sqlite3@6.0.1}
+case $(realpath -m "$CACHE")/ in "$REPO"/*) echo "run.sh: BENCH_CACHE must be outside the repository" >&2; exit 2 ;; esac
+
+# Workload sizes.
+if [[ $QUICK == 1 ]]; then
+    FIB_N=27
+    VTABLE_ARGS=(1000 100000 1)
+    THREAD_COUNTS=(1 4 16)
+    THREAD_CALLS=150000
+    SQLITE_ROWS=10000
+    COMPILE_REPS=1
+else
+    FIB_N=32
+    VTABLE_ARGS=(10000 500000 3)
+    THREAD_COUNTS=(1 2 4 8 16)
+    THREAD_CALLS=1500000
+    SQLITE_ROWS=100000
+    COMPILE_REPS=3
+fi
+
+# A CTIMER_* or XRAY_* variable of the caller's shell would change what the programs record.
+for v in $(compgen -e | grep -E '^(CTIMER_|XRAY_)' || true); do unset "$v"; done
+export LC_ALL=C
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'run.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Dependencies (machines start bare)
+# ---------------------------------------------------------------------------------------------
+install_deps() {
+    local pkgs=(gcc g++ make cmake pkg-config gcc-12-plugin-dev libsqlite3-dev sqlite3
+        clang-14 llvm-14 libclang-rt-14-dev uftrace binutils time)
+    local missing=() p
+    if ! command -v dpkg-query >/dev/null; then
+        say "no dpkg: not installing anything; assuming the tools are there"
+        return 0
+    fi
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    command -v npm >/dev/null || missing+=(npm)
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    [[ $INSTALL == 1 ]] || die "missing packages: ${missing[*]} (run without --no-install, or install them)"
+    local sudo=
+    [[ $(id -u) -ne 0 ]] && sudo=sudo
+    say "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+check_tools() {
+    local t
+    for t in gcc clang-14 cmake uftrace gprof objcopy nm sqlite3 npm tar /usr/bin/time; do
+        command -v "$t" >/dev/null || die "'$t' not found"
+    done
+    [[ ${BASH_VERSINFO[0]} -ge 5 ]] || die "bash 5 is needed (EPOCHREALTIME)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Work directory
+# ---------------------------------------------------------------------------------------------
+WORK_PARENT=${BENCH_WORK_PARENT:-/var/tmp}
+mkdir -p "$WORK_PARENT"
+WORK=$(mktemp -d "$WORK_PARENT/ctimer-bench.XXXXXX")
+OUT=${BENCH_OUT:-$WORK/results}
+mkdir -p "$OUT" "$WORK"/{bin,obj,run,db,logs,sql}
+cleanup() {
+    local rc=$?
+    if [[ $KEEP == 1 || $rc -ne 0 ]]; then
+        say "work directory kept: $WORK"
+    else
+        find "$WORK" -mindepth 1 -maxdepth 1 ! -path "$OUT" -exec rm -rf {} +
+        rmdir "$WORK" 2>/dev/null || true # empty when the results are elsewhere
+    fi
+    [[ -d $OUT ]] && say "results: $OUT"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------
+# ctimer itself
+# ---------------------------------------------------------------------------------------------
+build_ctimer() {
+    say "building ctimer in $BUILD"
+    if ! { cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+        cmake --build "$BUILD" -j"$JOBS"; } >"$WORK/logs/ctimer-build.log" 2>&1; then
+        tail -n 30 "$WORK/logs/ctimer-build.log" >&2
+        die "building ctimer failed (log: $WORK/logs/ctimer-build.log)"
+    fi
+    PLUGIN=$BUILD/plugin/ctimer.so
+    [[ -f $PLUGIN ]] || die "no plugin at $PLUGIN after the build"
+    # The static runtime when there is one: programs then need no rpath.
+    if [[ -f $BUILD/runtime/libctimer.a ]]; then
+        RT_LIBS=("$BUILD/runtime/libctimer.a" -lsqlite3 -pthread -ldl -lm)
+    elif [[ -f $BUILD/runtime/libctimer.so ]]; then
+        # shellcheck disable=SC2054 # the commas belong to -Wl,-rpath,DIR
+        RT_LIBS=(-L"$BUILD/runtime" -Wl,-rpath,"$BUILD/runtime" -lctimer -pthread)
+    else
+        die "no runtime library (libctimer.a or libctimer.so) under $BUILD/runtime"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The SQLite amalgamation, from the npm package sqlite3 (package/deps/sqlite-autoconf-*.tar.gz)
+# ---------------------------------------------------------------------------------------------
+fetch_sqlite() {
+    mkdir -p "$CACHE"
+    local dir
+    dir=$(find "$CACHE/src" -maxdepth 1 -type d -name 'sqlite-autoconf-*' 2>/dev/null | sort | tail -n 1 || true)
+    if [[ -z $dir || ! -f $dir/sqlite3.c || ! -f $dir/shell.c ]]; then
+        say "fetching $SQLITE_NPM with npm pack into $CACHE"
+        local tgz
+        tgz=$(cd "$CACHE" && npm pack --silent "$SQLITE_NPM" 2>"$WORK/logs/npm.log" | tail -n 1) ||
+            { cat "$WORK/logs/npm.log" >&2; die "npm pack $SQLITE_NPM failed"; }
+        [[ -f $CACHE/$tgz ]] || die "npm pack did not produce a tarball (got '$tgz')"
+        local inner
+        inner=$(tar tzf "$CACHE/$tgz" | grep -E '^package/deps/sqlite-autoconf-[0-9]+\.tar\.gz$' | head -n 1) ||
+            die "$tgz holds no package/deps/sqlite-autoconf-*.tar.gz"
+        mkdir -p "$CACHE/src" "$CACHE/tmp"
+        tar xzf "$CACHE/$tgz" -C "$CACHE/tmp" "$inner"
+        local base
+        base=$(basename "$inner" .tar.gz)
+        tar xzf "$CACHE/tmp/$inner" -C "$CACHE/src" "$base/sqlite3.c" "$base/sqlite3.h" "$base/shell.c" "$base/VERSION" 2>/dev/null ||
+            tar xzf "$CACHE/tmp/$inner" -C "$CACHE/src" "$base/sqlite3.c" "$base/sqlite3.h" "$base/shell.c"
+        rm -rf "$CACHE/tmp"
+        dir=$CACHE/src/$base
+    fi
+    SQLITE_DIR=$dir
+    SQLITE_VERSION=$(grep -m1 -o '#define SQLITE_VERSION  *"[^"]*"' "$dir/sqlite3.c" | grep -o '"[^"]*"' | tr -d '"')
+    say "SQLite $SQLITE_VERSION amalgamation: $SQLITE_DIR"
+}
+
+# The input of the SQLite workload: params(n) and n/5 customers, one INSERT statement each.
+make_sql() {
+    awk -v n="$SQLITE_ROWS" 'BEGIN {
+        print "CREATE TABLE params(n INTEGER); INSERT INTO params VALUES(" n ");"
+        print "CREATE TABLE customer(id INTEGER PRIMARY KEY, name TEXT NOT NULL, region INTEGER, score REAL);"
+        print "BEGIN;"
+        for (i = 1; i <= n / 5; i++)
+            printf "INSERT INTO customer(id, name, region, score) VALUES(%d, '\''customer-%06d'\'', %d, %.2f);\n",
+                i, (i * 7907) % 100003, (i * 31) % 50, ((i * 7919) % 10000) / 100.0
+        print "COMMIT;"
+    }' >"$WORK/sql/customers.sql"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Build kinds.  Each sets CC, CF (compile flags), LF (link flags), EXTRA (objects), LIBS.
+# ---------------------------------------------------------------------------------------------
+SQLITE_CF=(-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1)
+
+kind_flags() { # KIND
+    CC=gcc CF=(-O2) LF=() EXTRA=() LIBS=()
+    case $1 in
+    plain) ;;
+    clang) CC=clang-14 ;;
+    ctlate) CF+=(-fplugin="$PLUGIN") LIBS=("${RT_LIBS[@]}") ;;
+    ctearly) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-placement=early) LIBS=("${RT_LIBS[@]}") ;;
+    finstr) CF+=(-finstrument-functions) EXTRA=("$WORK/obj/hooks_empty.o") ;;
+    finstrcount) CF+=(-finstrument-functions) EXTRA=("$WORK/obj/hooks_count.o") ;;
+    pg) CF+=(-pg) LF=(-pg) ;;
+    pgcount) CF+=(-pg) LF=(-pg) EXTRA=("$WORK/obj/mcount_count.o" "$WORK/obj/mcount_report.o") ;;
+    xray) CC=clang-14 CF+=(-fxray-instrument -fxray-instruction-threshold=1) LF=(-fxray-instrument)
+        EXTRA=("$WORK/obj/xray_support.o") ;;
+    *) die "unknown build kind $1" ;;
+    esac
+}
+
+build_helpers() {
+    local o=$WORK/obj
+    gcc -O2 -c "$BENCH/hooks_empty.c" -o "$o/hooks_empty.o"
+    gcc -O2 -c "$BENCH/hooks_count.c" -o "$o/hooks_count.o"
+    gcc -c "$BENCH/mcount_count.S" -o "$o/mcount_count.o"
+    gcc -O2 -c "$BENCH/mcount_report.c" -o "$o/mcount_report.o"
+    clang-14 -O2 -c "$BENCH/xray_support.c" -o "$o/xray_support.o"
+}
+
+# build_group WORKLOAD KIND[+KIND...]: compiles WORKLOAD once with the flags of the first kind (the
+# kinds of a group differ only in what they link) and links $WORK/bin/WORKLOAD.KIND for each.
+build_group() {
+    local w=$1 kinds k d
+    IFS=+ read -r -a kinds <<<"$2"
+    d=$WORK/obj/$w.${kinds[0]}
+    kind_flags "${kinds[0]}"
+    mkdir -p "$d"
+    local pthread=() objs=()
+    [[ $w == threads ]] && pthread=(-pthread)
+    if [[ $w != sqlite ]]; then
+        $CC "${CF[@]}" "${pthread[@]}" -I"$BENCH" -c "$BENCH/$w.c" -o "$d/$w.o"
+        objs=("$d/$w.o")
+    else
+        # SQLite: the amalgamation, the shell (its main renamed) and bench/sqlite_main.c (timing).
+        # sqlite3.o may be there already: the compile-time measurement leaves plain's and ctlate's.
+        [[ -f $d/sqlite3.o ]] || $CC "${CF[@]}" "${SQLITE_CF[@]}" -c "$SQLITE_DIR/sqlite3.c" -o "$d/sqlite3.o"
+        $CC "${CF[@]}" "${SQLITE_CF[@]}" -I"$SQLITE_DIR" -Dmain=ctb_shell_main -c "$SQLITE_DIR/shell.c" -o "$d/shell.o"
+        $CC "${CF[@]}" -I"$BENCH" -c "$BENCH/sqlite_main.c" -o "$d/sqlite_main.o"
+        # The program's SQLite must not be the one libctimer's writer calls (the writer would run,
+        # and time, this instrumented copy): rename every global symbol of the program's copy.
+        nm -g --defined-only "$d/sqlite3.o" "$d/shell.o" |
+            awk 'NF == 3 && $3 != "ctb_shell_main" { print $3, "ctbsq_" $3 }' | sort -u >"$d/rename.map"
+        objcopy --redefine-syms="$d/rename.map" "$d/sqlite3.o" "$d/sqlite3.r.o"
+        objcopy --redefine-syms="$d/rename.map" "$d/shell.o" "$d/shell.r.o"
+        objs=("$d/sqlite3.r.o" "$d/shell.r.o" "$d/sqlite_main.o" -lm)
+    fi
+    for k in "${kinds[@]}"; do
+        kind_flags "$k"
+        $CC "${LF[@]}" "${pthread[@]}" "${objs[@]}" "${EXTRA[@]}" "${LIBS[@]}" -o "$WORK/bin/$w.$k"
+    done
+}
+
+groups_for() { # WORKLOAD
+    local g="plain clang ctlate finstr+finstrcount pg+pgcount xray"
+    [[ $1 == fib ]] && g+=" ctearly"
+    echo "$g"
+}
+
+build_all() {
+    local w g job failed=()
+    local -a jobs_list=()
+    # The sqlite groups first: they take longest.
+    for w in sqlite fib vtable threads; do
+        has_workload "$w" || continue
+        for g in $(groups_for "$w"); do jobs_list+=("$w.$g"); done
+    done
+    say "building ${#jobs_list[@]} object sets ($JOBS at a time)"
+    for job in "${jobs_list[@]}"; do
+        while [[ $(jobs -rp | wc -l) -ge $JOBS ]]; do wait -n || true; done
+        # errexit applies inside the subshell: any failed step stops that build.
+        (build_group "${job%%.*}" "${job#*.}"; touch "$WORK/logs/build.$job.ok") >"$WORK/logs/build.$job.log" 2>&1 &
+    done
+    wait || true
+    for job in "${jobs_list[@]}"; do [[ -f $WORK/logs/build.$job.ok ]] || failed+=("$job"); done
+    if [[ ${#failed[@]} -gt 0 ]]; then
+        for job in "${failed[@]}"; do
+            echo "--- build of $job failed:" >&2
+            tail -n 20 "$WORK/logs/build.$job.log" >&2
+        done
+        die "failed builds: ${failed[*]}"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Compile time of the plugin on the SQLite amalgamation (sequential, nothing else running)
+# ---------------------------------------------------------------------------------------------
+measure_compile() {
+    local rep k t0 t1
+    : >"$OUT/compile.tsv"
+    say "compile time of sqlite3.c: plain, ctimer late, ctimer early; $COMPILE_REPS rep(s)"
+    for ((rep = 1; rep <= COMPILE_REPS; rep++)); do
+        for k in plain ctlate ctearly; do
+            kind_flags "$k"
+            mkdir -p "$WORK/obj/sqlite.$k"
+            t0=$EPOCHREALTIME
+            $CC "${CF[@]}" "${SQLITE_CF[@]}" -c "$SQLITE_DIR/sqlite3.c" -o "$WORK/obj/sqlite.$k/sqlite3.o" ||
+                die "compiling sqlite3.c ($k) failed"
+            t1=$EPOCHREALTIME
+            printf '%s\t%s\t%s\n' "$k" "$rep" "$(((${t1/./} - ${t0/./}) / 1000))" >>"$OUT/compile.tsv"
+        done
+    done
+    # ctearly's object is only for this measurement (the sqlite workload runs ctimer late).
+    rm -rf "$WORK/obj/sqlite.ctearly"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Cases (a workload binary with its arguments) and run variants
+# ---------------------------------------------------------------------------------------------
+CASES=()
+has_workload fib && CASES+=(fib)
+has_workload vtable && CASES+=(vtable)
+if has_workload threads; then for t in "${THREAD_COUNTS[@]}"; do CASES+=("threads-$t"); done; fi
+has_workload sqlite && CASES+=(sqlite)
+
+case_setup() { # CASE: sets WL (workload) and ARGS
+    case $1 in
+    fib) WL=fib ARGS=("$FIB_N") ;;
+    vtable) WL=vtable ARGS=("${VTABLE_ARGS[@]}") ;;
+    threads-*) WL=threads ARGS=("${1#threads-}" "$THREAD_CALLS") ;;
+    sqlite) WL=sqlite ARGS=(-batch :memory: ".read $WORK/sql/customers.sql" ".read $BENCH/sqlite_workload.sql") ;;
+    esac
+}
+
+ALL_VARIANTS=(plain plain-clang ct-summary ct-min1us ct-trace ct-early-summary ct-early-trace
+    finstr uftrace gprof xray-fdr xray-basic)
+variants_for() { # CASE
+    local v out=()
+    for v in "${ALL_VARIANTS[@]}"; do
+        [[ $v == ct-early-* && $1 != fib ]] && continue
+        [[ -n $ONLY_VARIANTS && $v != plain && ",$ONLY_VARIANTS," != *",$v,"* ]] && continue
+        out+=("$v")
+    done
+    echo "${out[*]}"
+}
+variant_kind() { # VARIANT -> build kind
+    case $1 in
+    plain) echo plain ;; plain-clang) echo clang ;;
+    ct-early-*) echo ctearly ;; ct-*) echo ctlate ;;
+    finstr) echo finstr ;; uftrace | gprof) echo pg ;; xray-*) echo xray ;;
+    esac
+}
+# Writer-bound variants get fewer repetitions on the big workloads (see BENCH_HEAVY_REPS).
+variant_reps() { # CASE VARIANT
+    if [[ ($1 == vtable || $1 == sqlite) && ($2 == ct-trace || $2 == uftrace || $2 == xray-*) ]]; then
+        echo "$HEAVY_REPS"
+    else
+        echo "$REPS"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------
+RUNDIR=$WORK/run
+
+# timed CMD...: runs CMD in $RUNDIR; sets RC, PWALL_US, USER_S, SYS_S, RSS_KB; output in $RUNDIR/../{stdout,stderr}
+timed() {
+    local tf=$WORK/time.txt t0 t1
+    RC=0
+    t0=$EPOCHREALTIME
+    (cd "$RUNDIR" && /usr/bin/time -f '%U %S %M' -o "$tf" "$@") >"$WORK/stdout" 2>"$WORK/stderr" || RC=$?
+    t1=$EPOCHREALTIME
+    PWALL_US=$((${t1/./} - ${t0/./}))
+    read -r USER_S SYS_S RSS_KB < <(tail -n 1 "$tf")
+}
+
+# parse_bench: APP_WALL_NS, APP_CPU_NS from the workload's CTIMER_BENCH line
+parse_bench() {
+    local line
+    line=$(grep -m1 '^CTIMER_BENCH ' "$WORK/stderr" || true)
+    APP_WALL_NS=$(sed -n 's/.* wall_ns=\([0-9]*\).*/\1/p' <<<"$line")
+    APP_CPU_NS=$(sed -n 's/.* cpu_ns=\([0-9]*\).*/\1/p' <<<"$line")
+    [[ -n $APP_WALL_NS ]] || { APP_WALL_NS=0 APP_CPU_NS=0; }
+}
+
+count_calls() { # CASE KIND -> the counting build's call count
+    local c=$1 k=$2
+    case_setup "$c"
+    rm -rf "${RUNDIR:?}" && mkdir -p "$RUNDIR"
+    if [[ $k == xraycount ]]; then # the XRay build itself, with a counting handler (xray_support.c)
+        timed env CTB_XRAY_COUNT=1 "$WORK/bin/$WL.xray" "${ARGS[@]}"
+    else
+        timed "$WORK/bin/$WL.$k" "${ARGS[@]}"
+    fi
+    [[ $RC == 0 ]] || { cat "$WORK/stderr" >&2; die "counting run $c/$k failed (exit $RC)"; }
+    sed -n 's/^CTIMER_BENCH_COUNT calls=\([0-9]*\)$/\1/p' "$WORK/stderr" | tail -n 1
+}
+
+run_counts() {
+    local c k n
+    : >"$OUT/counts.tsv"
+    say "counting runs (untimed): -finstrument-functions hooks, -pg (mcount), XRay (handler)"
+    for c in "${CASES[@]}"; do
+        case_setup "$c"
+        for k in finstrcount pgcount xraycount; do
+            n=$(count_calls "$c" "$k")
+            [[ -n $n ]] || die "counting run $c/$k printed no count"
+            printf '%s\t%s\t%s\n' "$c" "$k" "$n" >>"$OUT/counts.tsv"
+        done
+    done
+}
+
+# ct_stats CASE VARIANT REP DB: one line of ct.tsv from the run's database
+ct_stats() {
+    local c=$1 v=$2 rep=$3 db=$4 t line tb=0
+    [[ -f $db ]] || { printf '%s\t%s\t%s\tNODB\t0\t0\t0\t0\t0\t0\t0\t0\n' "$c" "$v" "$rep" >>"$OUT/ct.tsv"; return; }
+    t=$(sqlite3 "$db" "SELECT table_name FROM runs ORDER BY id DESC LIMIT 1" 2>>"$OUT/ct.err" || true)
+    line=$(sqlite3 -separator $'\t' "$db" "SELECT rows, calls, dropped, unfinished,
+        CAST(round((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS INTEGER),
+        (SELECT coalesce(sum(calls), 0) FROM \"${t}_summary\") FROM runs WHERE table_name = '$t'" 2>>"$OUT/ct.err" || true)
+    [[ -n $line ]] || { say "  $c/$v rep $rep: no runs row for $t in $db"; line=$'0\t0\t0\t0\t0\t0'; }
+    if [[ $rep == 1 ]]; then # size of the run's table and its indexes (dbstat), once per variant
+        tb=$(sqlite3 "$db" "SELECT coalesce(sum(pgsize), 0) FROM dbstat
+             WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = '$t')" 2>/dev/null || echo 0)
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$t" "$line" "$(stat -c %s "$db")" "$tb" >>"$OUT/ct.tsv"
+}
+
+run_one() { # CASE VARIANT REP
+    local c=$1 v=$2 rep=$3 k bin db="" out_ok=1 logb=0
+    case_setup "$c"
+    k=$(variant_kind "$v")
+    bin=$WORK/bin/$WL.$k
+    rm -rf "${RUNDIR:?}" && mkdir -p "$RUNDIR"
+    local envs=()
+    case $v in
+    ct-*)
+        db=$WORK/db/$c.$v.db
+        rm -f "$db" "$db-wal" "$db-shm"
+        envs=(CTIMER_DB="$db" CTIMER_RUN="b_${c//-/_}_${v//-/_}_$rep" CTIMER_APP_ID="bench-$c")
+        case $v in
+        *-summary) envs+=(CTIMER_MODE=summary) ;;
+        *-min1us) envs+=(CTIMER_MIN_NS=1000) ;;
+        *-trace) envs+=(CTIMER_MIN_NS=0) ;;
+        esac
+        ;;
+    xray-fdr) envs=(XRAY_OPTIONS="patch_premain=true xray_mode=xray-fdr verbosity=0 xray_logfile_base=$RUNDIR/xray-log.") ;;
+    xray-basic) envs=(XRAY_OPTIONS="patch_premain=true xray_mode=xray-basic verbosity=0 xray_logfile_base=$RUNDIR/xray-log.") ;;
+    esac
+    if [[ $v == uftrace ]]; then
+        timed env "${envs[@]}" uftrace record --no-libcall -d "$RUNDIR/uftrace.data" "$bin" "${ARGS[@]}"
+    else
+        timed env "${envs[@]}" "$bin" "${ARGS[@]}"
+    fi
+    parse_bench
+    # Output must be the plain build's, byte for byte.
+    if [[ $v == plain && $rep == 1 ]]; then cp "$WORK/stdout" "$WORK/ref.$c.out"; fi
+    cmp -s "$WORK/stdout" "$WORK/ref.$c.out" || out_ok=0
+    if [[ $RC != 0 || $APP_WALL_NS == 0 ]]; then
+        out_ok=0
+        cp "$WORK/stderr" "$OUT/failed.$c.$v.$rep.stderr"
+        say "  $c/$v rep $rep: exit status $RC$([[ $APP_WALL_NS == 0 ]] && echo ', no CTIMER_BENCH line') (stderr saved in $OUT)"
+    fi
+    case $v in
+    xray-*) logb=$(find "$RUNDIR" -maxdepth 1 -name 'xray-log.*' -printf '%s\n' | awk '{s += $1} END {print s + 0}') ;;
+    uftrace) logb=$(du -sb "$RUNDIR/uftrace.data" 2>/dev/null | cut -f1 || echo 0) ;;
+    gprof) logb=$(stat -c %s "$RUNDIR/gmon.out" 2>/dev/null || echo 0) ;;
+    esac
+    if [[ $v == xray-* && $logb == 0 ]]; then say "  $c/$v rep $rep: XRay wrote no log"; fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$RC" "$PWALL_US" "$USER_S" "$SYS_S" \
+        "$RSS_KB" "$APP_WALL_NS" "$APP_CPU_NS" "$out_ok" "$logb" >>"$OUT/raw.tsv"
+    if [[ -n $db ]]; then
+        ct_stats "$c" "$v" "$rep" "$db"
+        rm -f "$db" "$db-wal" "$db-shm"
+    fi
+}
+
+run_all() {
+    local rep c v n=0 total=0
+    : >"$OUT/raw.tsv"
+    : >"$OUT/ct.tsv"
+    for c in "${CASES[@]}"; do for v in $(variants_for "$c"); do total=$((total + $(variant_reps "$c" "$v"))); done; done
+    say "timed runs: $total, interleaved over $REPS repetition(s)"
+    for ((rep = 1; rep <= REPS; rep++)); do
+        for c in "${CASES[@]}"; do
+            for v in $(variants_for "$c"); do
+                [[ $rep -le $(variant_reps "$c" "$v") ]] || continue
+                n=$((n + 1))
+                run_one "$c" "$v" "$rep"
+            done
+        done
+        say "repetition $rep of $REPS done ($n of $total runs)"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report: medians over repetitions, aggregated with sqlite3, printed as Markdown
+# ---------------------------------------------------------------------------------------------
+case_title() {
+    case $1 in
+    fib) echo "fib($FIB_N): recursive, a tiny body per call" ;;
+    vtable) echo "vtable: struct-ops dispatch + qsort callback (args ${VTABLE_ARGS[*]})" ;;
+    threads-*) echo "threads: ${1#threads-} thread(s), $THREAD_CALLS calls of step() in total" ;;
+    sqlite) echo "sqlite: SQLite ${SQLITE_VERSION:-} shell on :memory:, $SQLITE_ROWS orders + $((SQLITE_ROWS / 5)) customers" ;;
+    esac
+}
+
+report_setup() {
+    local db=$1
+    rm -f "$db"
+    sqlite3 "$db" <<SQL
+CREATE TABLE raw(c TEXT, v TEXT, rep INT, rc INT, pwall_us INT, user_s REAL, sys_s REAL, rss_kb INT,
+                 awall_ns INT, acpu_ns INT, out_ok INT, log_bytes INT);
+CREATE TABLE counts(c TEXT, k TEXT, calls INT);
+CREATE TABLE ct(c TEXT, v TEXT, rep INT, tbl TEXT, rows INT, calls INT, dropped INT, unfinished INT,
+                span_ms INT, summary_calls INT, db_bytes INT, table_bytes INT);
+CREATE TABLE compile(k TEXT, rep INT, ms INT);
+.mode tabs
+.import '$OUT/raw.tsv' raw
+.import '$OUT/counts.tsv' counts
+.import '$OUT/ct.tsv' ct
+.import '$OUT/compile.tsv' compile
+-- variants: display order, baseline, where the call count comes from
+CREATE TABLE vinfo(v TEXT PRIMARY KEY, o INT, base TEXT, ck TEXT);
+INSERT INTO vinfo VALUES
+ ('plain', 1, 'plain', NULL), ('plain-clang', 2, 'plain', NULL),
+ ('ct-summary', 3, 'plain', 'db'), ('ct-min1us', 4, 'plain', 'db'), ('ct-trace', 5, 'plain', 'db'),
+ ('ct-early-summary', 6, 'plain', 'db'), ('ct-early-trace', 7, 'plain', 'db'),
+ ('finstr', 8, 'plain', 'finstrcount'), ('uftrace', 9, 'plain', 'pgcount'), ('gprof', 10, 'plain', 'pgcount'),
+ ('xray-fdr', 11, 'plain-clang', 'xraycount'), ('xray-basic', 12, 'plain-clang', 'xraycount');
+CREATE VIEW ok AS SELECT * FROM raw WHERE rc = 0 AND awall_ns > 0;
+CREATE VIEW long AS
+  SELECT c, v, 'pwall' AS m, pwall_us * 1000.0 AS val FROM ok UNION ALL
+  SELECT c, v, 'pcpu', (user_s + sys_s) * 1e9 FROM ok UNION ALL
+  SELECT c, v, 'awall', awall_ns FROM ok UNION ALL
+  SELECT c, v, 'acpu', acpu_ns FROM ok UNION ALL
+  SELECT c, v, 'rss', rss_kb FROM ok UNION ALL
+  SELECT c, v, 'logb', log_bytes FROM ok UNION ALL
+  SELECT c, v, 'rows', rows FROM ct UNION ALL
+  SELECT c, v, 'span', span_ms FROM ct UNION ALL
+  SELECT c, v, 'dbb', db_bytes FROM ct;
+CREATE TABLE med AS
+  WITH r AS (SELECT c, v, m, val,
+                    row_number() OVER (PARTITION BY c, v, m ORDER BY val) AS rn,
+                    count(*) OVER (PARTITION BY c, v, m) AS n FROM long)
+  SELECT c, v, m, avg(val) AS val FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY c, v, m;
+CREATE TABLE w AS
+  SELECT c, v,
+         max(CASE WHEN m = 'pwall' THEN val END) AS pwall, max(CASE WHEN m = 'pcpu' THEN val END) AS pcpu,
+         max(CASE WHEN m = 'awall' THEN val END) AS awall, max(CASE WHEN m = 'acpu' THEN val END) AS acpu,
+         max(CASE WHEN m = 'rss' THEN val END) AS rss, max(CASE WHEN m = 'logb' THEN val END) AS logb,
+         max(CASE WHEN m = 'rows' THEN val END) AS rows, max(CASE WHEN m = 'span' THEN val END) AS span,
+         max(CASE WHEN m = 'dbb' THEN val END) AS dbb
+  FROM med GROUP BY c, v;
+-- one row per case and variant, with its baseline's medians and its number of instrumented calls
+CREATE VIEW x AS
+  SELECT w.*, i.o, i.base, b.awall AS b_awall, b.acpu AS b_acpu, b.pwall AS b_pwall,
+         CASE WHEN i.ck = 'db' THEN (SELECT max(summary_calls) FROM ct WHERE ct.c = w.c AND ct.v = w.v)
+              WHEN i.ck IS NOT NULL THEN (SELECT calls FROM counts WHERE counts.c = w.c AND counts.k = i.ck) END AS calls,
+         (SELECT count(*) FROM raw WHERE raw.c = w.c AND raw.v = w.v) AS n,
+         (SELECT CASE WHEN max(rc) <> 0 THEN 'exit ' || max(rc) WHEN min(out_ok) = 1 THEN 'same' ELSE 'DIFFERS' END
+            FROM raw WHERE raw.c = w.c AND raw.v = w.v) AS output
+  FROM w JOIN vinfo i USING (v) LEFT JOIN w AS b ON b.c = w.c AND b.v = i.base;
+SQL
+}
+
+md() { sqlite3 "$WORK/report.db" ".mode markdown" ".headers on" "$1"; }
+# cell CASE EXPR FORMAT COND: an SQL expression giving, for the row's variant, EXPR of CASE formatted,
+# or '' when that case has no such variant (or COND is false).
+cell() { echo "coalesce((SELECT printf('$3', $2) FROM x AS y WHERE y.c = '$1' AND y.v = vv.v AND $4), '')"; }
+
+report() {
+    local c cols
+    report_setup "$WORK/report.db"
+    {
+        if [[ ${#CASES[@]} -gt 0 ]]; then
+            echo "### Overview: app-thread CPU ns per instrumented call, (T − T_base) / calls (medians)"
+            echo
+            cols=""
+            for c in "${CASES[@]}"; do
+                cols+=", $(cell "$c" "(acpu - b_acpu) / calls" '%.1f' 'calls > 0') AS \"$c\""
+            done
+            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE calls > 0) ORDER BY o"
+            echo
+            echo "### Overview: app-thread wall ns per instrumented call, (T − T_base) / calls (medians)"
+            echo
+            cols=""
+            for c in "${CASES[@]}"; do
+                cols+=", $(cell "$c" "(awall - b_awall) / calls" '%.1f' 'calls > 0') AS \"$c\""
+            done
+            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE calls > 0) ORDER BY o"
+            echo
+            echo "### Overview: whole-process wall time, × the variant's baseline (medians)"
+            echo
+            cols=""
+            for c in "${CASES[@]}"; do
+                cols+=", $(cell "$c" "pwall / b_pwall" '%.2f' 1) AS \"$c\""
+            done
+            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x) ORDER BY o"
+            echo
+        fi
+        for c in "${CASES[@]}"; do
+            echo "### $(case_title "$c")"
+            echo
+            md "SELECT v AS variant, base, n, coalesce(calls, '') AS calls,
+                       printf('%.1f', awall / 1e6) AS \"app wall ms\", printf('%.2f', awall / b_awall) AS \"× base\",
+                       printf('%.1f', acpu / 1e6) AS \"app CPU ms\",
+                       CASE WHEN calls > 0 THEN printf('%.1f', (acpu - b_acpu) / calls) ELSE '' END AS \"ns/call CPU\",
+                       CASE WHEN calls > 0 THEN printf('%.1f', (awall - b_awall) / calls) ELSE '' END AS \"ns/call wall\",
+                       printf('%.1f', pwall / 1e6) AS \"process wall ms\", printf('%.2f', pwall / b_pwall) AS \"× base \",
+                       printf('%.0f', pcpu / 1e6) AS \"process CPU ms\", printf('%.0f', rss / 1024) AS \"max RSS MB\",
+                       CASE WHEN coalesce(dbb, logb, 0) > 0 THEN printf('%.1f', coalesce(dbb, logb) / 1e6) ELSE '' END AS \"data MB\",
+                       output
+                FROM x WHERE c = '$c' ORDER BY o"
+            echo
+        done
+        if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM ct") != 0 ]]; then
+            echo "### ctimer's database (medians; bytes/row from dbstat on rep 1: the run's table with its indexes)"
+            echo
+            md "SELECT x.c AS \"case\", x.v AS variant, calls, printf('%.0f', rows) AS rows,
+                       (SELECT max(dropped) FROM ct WHERE ct.c = x.c AND ct.v = x.v) AS dropped,
+                       printf('%.0f', span) AS \"run span ms\",
+                       CASE WHEN rows > 0 AND span > 0 THEN printf('%.2f', rows / span / 1000) ELSE '' END AS \"M rows/s (span)\",
+                       printf('%.0f', max(pcpu - acpu, 0) / 1e6) AS \"non-app CPU ms\",
+                       printf('%.1f', max(pcpu - acpu, 0) / calls) AS \"non-app CPU ns/call\",
+                       CASE WHEN rows > 0 AND pcpu > acpu THEN printf('%.2f', rows / ((pcpu - acpu) / 1e9) / 1e6) ELSE '' END AS \"M rows/CPU-s\",
+                       CASE WHEN rows > 0 THEN printf('%.1f', (SELECT max(table_bytes) FROM ct WHERE ct.c = x.c AND ct.v = x.v AND ct.rep = 1) / rows) ELSE '' END AS \"bytes/row\",
+                       printf('%.1f', dbb / 1e6) AS \"DB MB\"
+                FROM x WHERE v LIKE 'ct-%' ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = x.c), o"
+            echo
+        fi
+        local tc=()
+        for c in "${CASES[@]}"; do [[ $c == threads-* ]] && tc+=("$c"); done
+        if [[ ${#tc[@]} -gt 0 ]]; then
+            echo "### threads: app CPU ns per call (summed over the worker threads), by thread count"
+            echo
+            cols=""
+            for c in "${tc[@]}"; do
+                cols+=", $(cell "$c" "(acpu - b_acpu) / calls" '%.1f' 'calls > 0') AS \"${c#threads-} thr\""
+            done
+            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE c LIKE 'threads-%' AND calls > 0) ORDER BY o"
+            echo
+            echo "### threads: app wall ns per call, by thread count (2 cores: more threads than cores share them)"
+            echo
+            cols=""
+            for c in "${tc[@]}"; do
+                cols+=", $(cell "$c" "(awall - b_awall) / calls" '%.1f' 'calls > 0') AS \"${c#threads-} thr\""
+            done
+            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE c LIKE 'threads-%' AND calls > 0) ORDER BY o"
+            echo
+        fi
+        if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM compile") != 0 ]]; then
+            echo "### Compile time of sqlite3.c (gcc -O2 -c, median of $COMPILE_REPS)"
+            echo
+            md "WITH r AS (SELECT k, ms, row_number() OVER (PARTITION BY k ORDER BY ms) AS rn,
+                                  count(*) OVER (PARTITION BY k) AS n FROM compile),
+                     m AS (SELECT k, avg(ms) AS ms FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k)
+                SELECT CASE k WHEN 'plain' THEN 'gcc -O2' WHEN 'ctlate' THEN 'with ctimer, placement=late'
+                              ELSE 'with ctimer, placement=early' END AS build,
+                       printf('%.1f', ms / 1000.0) AS seconds,
+                       printf('%.2f', ms / (SELECT ms FROM m WHERE k = 'plain')) AS \"× plain\"
+                FROM m ORDER BY CASE k WHEN 'plain' THEN 1 WHEN 'ctlate' THEN 2 ELSE 3 END"
+            echo
+        fi
+    } >"$OUT/results.md"
+    cat "$OUT/results.md"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Machine description (for the README)
+# ---------------------------------------------------------------------------------------------
+describe_machine() {
+    {
+        echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo "- command: \`bash bench/run.sh$([[ $QUICK == 1 ]] && echo ' --quick')\` (reps $REPS; ct-trace, uftrace and XRay on vtable/sqlite: $HEAVY_REPS)"
+        echo "- ctimer: commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" status --porcelain -- plugin runtime 2>/dev/null | grep -q . && echo ' + uncommitted changes in plugin/ or runtime/')"
+        echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores$(lscpu | grep -q '^Hypervisor vendor' && echo " (under $(lscpu | sed -n 's/^Hypervisor vendor: *//p'))")"
+        echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
+        echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "- $(gcc --version | head -n 1); $(clang-14 --version | head -n 1); $(uftrace --version | head -n 1); SQLite ${SQLITE_VERSION:-?} ($SQLITE_NPM)"
+    } >"$OUT/machine.md"
+    cat "$OUT/machine.md"
+}
+
+# ---------------------------------------------------------------------------------------------
+main() {
+    if [[ -n $REPORT_ONLY ]]; then
+        [[ -f $REPORT_ONLY/raw.tsv && -f $REPORT_ONLY/params.sh ]] || die "$REPORT_ONLY holds no results of run.sh"
+        OUT=$(cd "$REPORT_ONLY" && pwd)
+        # shellcheck disable=SC1091
+        source "$OUT/params.sh"
+        mapfile -t CASES < <(cut -f1 "$OUT/raw.tsv" | awk '!seen[$0]++')
+        cat "$OUT/machine.md"
+        echo
+        report
+        return
+    fi
+    LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+    if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+        say "warning: load average $LOAD_START on $(nproc) cores: something else is running, wall times will be noisy"
+    fi
+    install_deps
+    check_tools
+    build_ctimer
+    build_helpers
+    if has_workload sqlite || has_workload compile; then fetch_sqlite; fi
+    has_workload sqlite && make_sql
+    : >"$OUT/compile.tsv"
+    : >"$OUT/counts.tsv"
+    : >"$OUT/raw.tsv"
+    : >"$OUT/ct.tsv"
+    has_workload compile && measure_compile
+    build_all
+    [[ ${#CASES[@]} -gt 0 ]] && run_counts
+    [[ ${#CASES[@]} -gt 0 ]] && run_all
+    declare -p QUICK REPS HEAVY_REPS COMPILE_REPS FIB_N VTABLE_ARGS THREAD_CALLS SQLITE_ROWS SQLITE_NPM \
+        SQLITE_VERSION >"$OUT/params.sh" 2>/dev/null || true
+    echo
+    describe_machine
+    echo
+    report
+}
+
+# One line, so that bash has read it whole before main starts: editing this file while it runs is safe.
+main "$@"; exit
