@@ -50,7 +50,7 @@ struct ctimer_desc {
     uint32_t line;      /* function: line of its definition; method: line of the call */
     uint16_t kind;      /* enum ctimer_kind */
     uint16_t abi;       /* CTIMER_ABI_VERSION of the plugin that emitted it */
-    uint32_t id;        /* owned by the runtime's writer thread: 0 until it names the function */
+    uint32_t id;        /* 0; the runtime never writes into descriptors (a module may be unloaded) */
     uint32_t reserved;  /* 0 */
 };
 

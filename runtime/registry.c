@@ -24,12 +24,44 @@
 
 static pthread_mutex_t ranges_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ctimer_range *ranges;
+static struct ctimer_desc **snapshots; /* parallel to ranges: a copy of each, or NULL */
 static size_t nranges, ranges_cap;
+
+static int plausible(const struct ctimer_desc *d);
+
+/*
+ * A copy of a module's descriptors, strings included, taken while the module is certainly mapped
+ * (__ctimer_register runs in its constructor).  The writer reads only this copy, so a module
+ * unloaded with dlclose before the writer gets to its range cannot make it fault.  Records that are
+ * not descriptors of this ABI keep their bytes but lose their pointers.  NULL if out of memory
+ * (the writer then names those functions from the events).
+ */
+static struct ctimer_desc *snapshot(const struct ctimer_desc *start, const struct ctimer_desc *stop)
+{
+    size_t n = (size_t)(stop - start);
+    struct ctimer_desc *copy = malloc(n * sizeof *copy);
+    if (!copy)
+        return NULL;
+    memcpy(copy, start, n * sizeof *copy);
+    for (size_t i = 0; i < n; i++) {
+        struct ctimer_desc *d = &copy[i];
+        if (!plausible(d)) {
+            d->name = d->strct = d->file = d->caller = NULL;
+            continue;
+        }
+        const char **str[] = {&d->name, &d->strct, &d->file, &d->caller};
+        for (size_t k = 0; k < sizeof str / sizeof str[0]; k++)
+            if (*str[k] && !(*str[k] = strdup(*str[k])))
+                *str[k] = "?"; /* out of memory: a wrong name beats a lost function */
+    }
+    return copy;
+}
 
 void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop)
 {
     if (!start || !stop || stop <= start)
         return;
+    int whole = (uintptr_t)start % 8 == 0 && ((uintptr_t)stop - (uintptr_t)start) % sizeof *start == 0;
     pthread_mutex_lock(&ranges_mu);
     int known = 0;
     for (size_t i = 0; i < nranges; i++)
@@ -37,15 +69,32 @@ void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop)
     if (!known && nranges == ranges_cap) {
         size_t cap = ranges_cap ? ranges_cap * 2 : 16;
         struct ctimer_range *r = realloc(ranges, cap * sizeof *r);
-        if (r) {
+        if (r)
             ranges = r;
+        struct ctimer_desc **sn = realloc(snapshots, cap * sizeof *sn);
+        if (sn)
+            snapshots = sn;
+        if (r && sn)
             ranges_cap = cap;
-        }
     }
-    if (!known && nranges < ranges_cap)
+    if (!known && nranges < ranges_cap) {
+        snapshots[nranges] = whole ? snapshot(start, stop) : NULL;
         ranges[nranges++] = (struct ctimer_range){start, stop};
+    }
     pthread_mutex_unlock(&ranges_mu);
     /* A module loaded while running (dlopen): the writer picks the range up on its next round. */
+}
+
+/* The copy of a registered range, or NULL. */
+static const struct ctimer_desc *snapshot_of(const struct ctimer_desc *start, const struct ctimer_desc *stop)
+{
+    const struct ctimer_desc *copy = NULL;
+    pthread_mutex_lock(&ranges_mu);
+    for (size_t i = 0; i < nranges && !copy; i++)
+        if (ranges[i].start == start && ranges[i].stop == stop)
+            copy = snapshots[i];
+    pthread_mutex_unlock(&ranges_mu);
+    return copy;
 }
 
 size_t ctimer_registry_ranges(size_t from, struct ctimer_range *out, size_t max)
@@ -346,20 +395,26 @@ static uint32_t unknown_function(struct ctimer_funcs *f)
     return f->unknown_id;
 }
 
-uint32_t ctimer_funcs_resolve(struct ctimer_funcs *f, struct ctimer_desc *d, int trusted)
+/* The id of the descriptor at address KEY, whose content is read from SRC (directly when MAPPED). */
+static uint32_t resolve_at(struct ctimer_funcs *f, const struct ctimer_desc *key_ptr,
+                           const struct ctimer_desc *src, int mapped)
 {
-    uint64_t key = (uint64_t)(uintptr_t)d;
+    uint64_t key = (uint64_t)(uintptr_t)key_ptr;
     uint32_t id = map_get(&f->by_ptr, key);
     if (id)
         return id;
     struct content c;
-    int r = ((uintptr_t)d & 7) ? -1 : read_content(d, trusted, &c);
+    int r = ((uintptr_t)src & 7) ? -1 : read_content(src, mapped, &c);
     id = r == 0 ? intern(f, &c) : unknown_function(f);
     if (!id || map_put(&f->by_ptr, key, id) != 0)
         return 0;
-    if (trusted && r == 0)
-        d->id = id; /* ABI: the field is the writer's; informational only, never read back */
     return id;
+}
+
+/* The runtime never writes into a descriptor: its module may be unloaded at any time. */
+uint32_t ctimer_funcs_resolve(struct ctimer_funcs *f, struct ctimer_desc *d, int trusted)
+{
+    return resolve_at(f, d, d, trusted);
 }
 
 /* A record that is really a descriptor of this ABI (not padding, not a foreign layout). */
@@ -382,10 +437,13 @@ long ctimer_funcs_add_range(struct ctimer_funcs *f, struct ctimer_desc *start, s
     uintptr_t bytes = (uintptr_t)stop - (uintptr_t)start;
     if ((uintptr_t)start % 8 || bytes % sizeof(struct ctimer_desc))
         return -1; /* not an array of descriptors: holes, or another layout */
+    /* Read the copy taken at registration when there is one: the module may be gone by now. */
+    const struct ctimer_desc *copy = snapshot_of(start, stop);
     long foreign = 0;
-    for (struct ctimer_desc *d = start; d < stop; d++) {
+    for (size_t i = 0; start + i < stop; i++) {
+        const struct ctimer_desc *d = copy ? &copy[i] : &start[i];
         if (plausible(d))
-            ctimer_funcs_resolve(f, d, 1);
+            resolve_at(f, &start[i], d, 1);
         else if (!all_zero(d))
             foreign++;
     }

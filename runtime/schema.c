@@ -35,9 +35,12 @@ int ctimer_schema_open(const char *path, long busy_ms, sqlite3 **db, char *err, 
     }
     sqlite3_busy_timeout(*db, (int)busy_ms);
     sqlite3_extended_result_codes(*db, 1);
-    /* WAL lets readers query while the program runs; synchronous=OFF because a lost tail after a
-     * power failure is acceptable for profiling data and fsync would dominate commit time.  Neither
-     * is fatal if refused (e.g. WAL on a network file system). */
+    /* 16 KiB pages for a new file (an existing one keeps its own): ~10 % more rows per second than
+     * 4 KiB for +1.5..4 % bytes per row (docs/runtime-design.md, "Measured").  Must come before WAL,
+     * which fixes the page size.  WAL lets readers query while the program runs; synchronous=OFF
+     * because a lost tail after a power failure is acceptable for profiling data and fsync would
+     * dominate commit time.  None is fatal if refused (e.g. WAL on a network file system). */
+    sqlite3_exec(*db, "PRAGMA page_size=16384", NULL, NULL, NULL);
     sqlite3_exec(*db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     sqlite3_exec(*db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
     return 0;
@@ -48,16 +51,37 @@ static const char RUNS_SQL[] =
     "id INTEGER PRIMARY KEY, table_name TEXT UNIQUE NOT NULL, app_id TEXT, program TEXT, argv TEXT,"
     " pid INTEGER, host TEXT, started_at TEXT, ended_at TEXT, calls INTEGER, dropped INTEGER,"
     " unfinished INTEGER, rows INTEGER, clock TEXT, ticks_per_us REAL, mode TEXT, min_ns INTEGER,"
-    " abi INTEGER)";
+    " abi INTEGER, writer_ms INTEGER)";
+
+/* Columns added to runs since it was first released: a database made by an older libctimer gets them
+ * when a newer one starts a run in it (inside the same write transaction). */
+static int upgrade_runs(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT writer_ms FROM runs", -1, &st, NULL);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        return SQLITE_OK;
+    return sqlite3_exec(db, "ALTER TABLE runs ADD COLUMN writer_ms INTEGER", NULL, NULL, NULL);
+}
 
 /*
  * The run's objects.  %1$s is the validated table name.  <t> stores integers only; the views give
  * the readable form.  Summary and methods read <t>_edges, so they are exact in every mode and with any
  * CTIMER_MIN_NS.
  */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const char *const RUN_SQL[] = {
-    "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, thread INTEGER, depth INTEGER,"
-    " func INTEGER, start INTEGER, dur INTEGER, child INTEGER)",
+    /* One row per call, keyed by its id: parent = id - parent id (0 for a root); depth and start are
+     * relative to the call's id block (see _blocks). */
+    "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, depth INTEGER, func INTEGER,"
+    " start INTEGER, dur INTEGER, child INTEGER)",
+
+    /* One row per block of 2^CTIMER_ID_BLOCK_BITS call ids (id = call id >> CTIMER_ID_BLOCK_BITS):
+     * the thread all its calls ran on, and the depth and start of its first call. */
+    "CREATE TABLE \"%1$s_blocks\"(id INTEGER PRIMARY KEY, thread INTEGER, depth INTEGER, start INTEGER)",
 
     "CREATE TABLE \"%1$s_functions\"(id INTEGER PRIMARY KEY, kind TEXT, struct TEXT, name TEXT,"
     " file TEXT, line INTEGER, caller TEXT)",
@@ -74,19 +98,20 @@ static const char *const RUN_SQL[] = {
     " c.id AS id,"
     " CASE WHEN c.parent = 0 THEN NULL ELSE c.id - c.parent END AS parent_id,"
     " th.tid AS thread_id,"
-    " c.depth AS depth,"
+    " b.depth + c.depth AS depth,"
     " f.name AS function,"
     " f.struct AS struct,"
     " f.kind AS kind,"
     " f.file AS file,"
     " f.line AS line,"
-    " c.start AS start_ns,"
+    " b.start + c.start AS start_ns,"
     " c.dur AS duration_ns,"
     " c.dur - c.child AS self_ns,"
     " EXISTS(SELECT 1 FROM \"%1$s_open\" o WHERE o.id = c.id) AS unfinished"
     " FROM \"%1$s\" c"
+    " LEFT JOIN \"%1$s_blocks\" b ON b.id = c.id >> " STR(CTIMER_ID_BLOCK_BITS)
     " LEFT JOIN \"%1$s_functions\" f ON f.id = c.func"
-    " LEFT JOIN \"%1$s_threads\" th ON th.id = c.thread",
+    " LEFT JOIN \"%1$s_threads\" th ON th.id = b.thread",
 
     /* Methods are grouped by (struct, field) over all their call sites, and show the file and line
      * of the first call site seen; functions by (name, file, line). */
@@ -134,7 +159,7 @@ static const char *const RUN_SQL[] = {
 };
 
 /* The suffixes of every object a run creates: a name is free only if none of them exists. */
-static const char *const SUFFIXES[] = {"", "_functions", "_threads", "_open", "_edges",
+static const char *const SUFFIXES[] = {"", "_blocks", "_functions", "_threads", "_open", "_edges",
                                        "_calls", "_summary", "_methods", "_edges_named"};
 
 /* The template with every "%1$s" replaced by the (validated) table name; sqlite3_free the result. */
@@ -217,8 +242,8 @@ static int insert_run(sqlite3 *db, const struct ctimer_run_info *ri, const char 
 {
     static const char sql[] =
         "INSERT INTO runs(table_name, app_id, program, argv, pid, host, started_at, calls, dropped,"
-        " unfinished, rows, clock, mode, min_ns, abi) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, 0, ?8,"
-        " ?9, ?10, ?11)";
+        " unfinished, rows, clock, mode, min_ns, abi, writer_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, 0,"
+        " ?8, ?9, ?10, ?11, 0)";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -275,6 +300,8 @@ int ctimer_schema_start_run(sqlite3 *db, const struct ctimer_run_info *ri, const
         return -1;
     }
     rc = sqlite3_exec(db, RUNS_SQL, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = upgrade_runs(db);
     int taken = 0;
     if (rc == SQLITE_OK && wanted) {
         taken = name_taken(db, wanted);
@@ -323,16 +350,6 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     if (!ctimer_valid_identifier(table, 80))
         return SQLITE_MISUSE;
 
-    /* INSERT INTO "t"(...) VALUES (?,?,?,?,?,?,?,?),(...)... with CTIMER_ROWS_PER_INSERT groups. */
-    static const char head[] = "INSERT INTO \"%1$s\"(id, parent, thread, depth, func, start, dur, child) VALUES ";
-    static const char group[] = "(?,?,?,?,?,?,?,?)";
-    char many[sizeof head + CTIMER_ROWS_PER_INSERT * sizeof group + 8];
-    size_t n = (size_t)snprintf(many, sizeof many, "%s", head);
-    for (int i = 0; i < CTIMER_ROWS_PER_INSERT; i++)
-        n += (size_t)snprintf(many + n, sizeof many - n, "%s%s", i ? "," : "", group);
-    char one[sizeof head + sizeof group];
-    snprintf(one, sizeof one, "%s%s", head, group);
-
     int rc = SQLITE_OK;
 #define PREP(field, fmt)                                                                                  \
     if (rc == SQLITE_OK)                                                                                  \
@@ -340,8 +357,10 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(begin, "BEGIN IMMEDIATE");
     PREP(commit, "COMMIT");
     PREP(rollback, "ROLLBACK");
-    PREP(row1, one);
-    PREP(rowN, many);
+    /* the whole batch, in id order, from the virtual table (batch.c) */
+    PREP(rows, "INSERT INTO \"%1$s\"(id, parent, depth, func, start, dur, child)"
+               " SELECT id, parent, depth, func, start, dur, child FROM temp.ctimer_batch");
+    PREP(block, "INSERT OR REPLACE INTO \"%1$s_blocks\"(id, thread, depth, start) VALUES (?,?,?,?)");
     PREP(open, "INSERT OR IGNORE INTO \"%1$s_open\"(id) VALUES (?)");
     PREP(func, "INSERT OR REPLACE INTO \"%1$s_functions\"(id, kind, struct, name, file, line, caller)"
                " VALUES (?,?,?,?,?,?,?)");
@@ -349,7 +368,7 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
                " min_ns, max_ns) VALUES (?,?,?,?,?,?,?,?)");
     PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"
-                     " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at) WHERE id = ?7");
+                     " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at), writer_ms = ?8 WHERE id = ?7");
 #undef PREP
     if (rc != SQLITE_OK)
         ctimer_schema_finalize(s);
@@ -358,8 +377,8 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
 
 void ctimer_schema_finalize(struct ctimer_stmts *s)
 {
-    sqlite3_stmt **all[] = {&s->begin, &s->commit, &s->rollback, &s->row1,   &s->rowN,
-                            &s->open,  &s->func,   &s->thread,   &s->edge, &s->run_update};
+    sqlite3_stmt **all[] = {&s->begin, &s->commit, &s->rollback, &s->rows,  &s->block,
+                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->run_update};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;

@@ -13,8 +13,9 @@
 
 #include "config.h"
 
-#define CTIMER_ROWS_PER_INSERT 64 /* rows per multi-row INSERT statement */
-#define CTIMER_ROW_COLUMNS 8
+/* Call ids come in blocks of 2^CTIMER_ID_BLOCK_BITS, each used by one thread; "<t>_blocks" has one row
+ * per block (thread, depth and start of its first call) and the rows of "<t>" are relative to it. */
+#define CTIMER_ID_BLOCK_BITS 8
 
 /* The facts recorded in runs when the run starts. */
 struct ctimer_run_info {
@@ -29,12 +30,13 @@ struct ctimer_run_info {
 
 struct ctimer_stmts {
     sqlite3_stmt *begin, *commit, *rollback;
-    sqlite3_stmt *row1, *rowN; /* INSERT one / CTIMER_ROWS_PER_INSERT rows into "<t>" */
+    sqlite3_stmt *rows;        /* INSERT INTO "<t>" SELECT ... FROM temp.ctimer_batch (batch.h) */
+    sqlite3_stmt *block;       /* INSERT OR REPLACE INTO "<t>_blocks" */
     sqlite3_stmt *open;        /* INSERT OR IGNORE INTO "<t>_open" */
     sqlite3_stmt *func;        /* INSERT OR REPLACE INTO "<t>_functions" */
     sqlite3_stmt *thread;      /* INSERT OR REPLACE INTO "<t>_threads" */
     sqlite3_stmt *edge;        /* INSERT OR REPLACE INTO "<t>_edges" */
-    sqlite3_stmt *run_update;  /* UPDATE runs SET calls..., ended_at = ?N WHERE id = ? */
+    sqlite3_stmt *run_update;  /* UPDATE runs SET calls..., ended_at, writer_ms WHERE id = ? */
 };
 
 /*
@@ -57,6 +59,7 @@ int ctimer_schema_start_run(sqlite3 *db, const struct ctimer_run_info *ri, const
 /* Creates a run's tables and views (part of start_run; separate for tests). */
 int ctimer_schema_create_run_tables(sqlite3 *db, const char *table);
 
+/* Prepares the writer's statements; temp.ctimer_batch must exist (ctimer_batch_attach). */
 int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s);
 void ctimer_schema_finalize(struct ctimer_stmts *s);
 

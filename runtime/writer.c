@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
+#include "edgecache.h"
 #include "log.h"
 #include "queue.h"
 #include "registry.h"
@@ -24,14 +26,19 @@
 #include "schema.h"
 #include "stream.h"
 
+#define NO_AGG UINT32_MAX
+
 struct frame {
     uint64_t id;       /* call id */
     uint64_t t0;       /* enter timestamp: what the exit carries back */
     uint64_t start_ns; /* ns since run start */
     uint64_t sp;       /* stack position at enter */
     uint64_t child_ns; /* sum of the direct children's durations */
+    uint64_t bstart;   /* start_ns of the first call of its id block */
     uint32_t fid;      /* function id */
     uint32_t depth;
+    uint32_t bdepth; /* depth of the first call of its id block */
+    uint32_t agg;    /* index of its aggregate (thread, caller, callee) in aggs, or NO_AGG */
 };
 
 struct ctimer_wthread {
@@ -41,6 +48,9 @@ struct ctimer_wthread {
     size_t n, cap;
     uint64_t last_ts; /* latest timestamp seen: the end of frames still open when the thread ends */
     uint64_t orphans; /* exits whose enter a gap discarded, still expected (already counted dropped) */
+    uint64_t next_id, id_end; /* ids left in this thread's current block: [next_id, id_end) */
+    uint64_t bstart;          /* start_ns and depth of the current block's first call */
+    uint32_t bdepth;
     struct ctimer_wthread *prev, *next;
 };
 
@@ -50,8 +60,11 @@ struct agg {
     uint64_t calls, total, self, min, max;
 };
 
-struct row {
-    int64_t v[CTIMER_ROW_COLUMNS]; /* id, parent delta, thread, depth, func, start, dur, child */
+/* A "<t>_blocks" row waiting for the next commit. */
+struct pending_block {
+    uint64_t id;
+    uint64_t start;
+    uint32_t thread, depth;
 };
 
 struct pending_thread {
@@ -71,16 +84,20 @@ struct ctimer_writer {
     const struct ctimer_clock *clock;
     int trace;
     uint64_t min_ns;
-    size_t batch;
+    size_t batch_rows; /* CTIMER_BATCH */
     long busy_ms;
 
     struct ctimer_funcs *funcs;
     uint32_t funcs_written; /* functions 1..funcs_written are in the database */
-    uint64_t next_id;
+    uint64_t next_block;    /* the next id block to hand to a thread */
     struct ctimer_writer_stats stats;
+    uint64_t write_ns; /* time spent writing to SQLite (sorting included, lock waits not): runs.writer_ms */
 
-    struct row *rows;
-    size_t nrows, rows_cap;
+    struct ctimer_batch batch; /* rows of "<t>" waiting for the next commit */
+    struct pending_block *blocks;
+    size_t nblocks, blocks_cap;
+    uint64_t *block_seen; /* bitmap: blocks queued for "<t>_blocks" (each is written once) */
+    size_t block_seen_words;
     uint64_t *open; /* ids of unfinished rows waiting to be written */
     size_t nopen, open_cap;
 
@@ -94,6 +111,7 @@ struct ctimer_writer {
     size_t npthreads, pthreads_cap;
 
     struct ctimer_wthread *threads; /* every thread being decoded */
+    struct ctimer_edge_slot *edge_cache; /* edgecache.h */
     int failed_commit_reported;
 };
 
@@ -190,11 +208,12 @@ struct ctimer_writer *ctimer_writer_new(sqlite3 *db, const char *db_path, const 
     w->clock = clock;
     w->trace = cfg->mode == CTIMER_MODE_TRACE;
     w->min_ns = cfg->min_ns > 0 ? (uint64_t)cfg->min_ns : 0;
-    w->batch = cfg->batch > 0 ? (size_t)cfg->batch : CTIMER_DEFAULT_BATCH;
+    w->batch_rows = cfg->batch > 0 ? (size_t)cfg->batch : CTIMER_DEFAULT_BATCH;
     w->busy_ms = cfg->busy_ms;
-    w->next_id = 1;
     w->funcs = ctimer_funcs_new();
-    if (!w->db_path || !w->funcs || aggs_rehash(w, 1024) != 0 ||
+    w->edge_cache = calloc(CTIMER_EDGE_CACHE_SLOTS, sizeof *w->edge_cache);
+    if (!w->db_path || !w->funcs || !w->edge_cache || aggs_rehash(w, 1024) != 0 ||
+        ctimer_batch_attach(db, &w->batch) != SQLITE_OK ||
         ctimer_schema_prepare(db, table, &w->st) != SQLITE_OK) {
         ctimer_writer_free(w);
         return NULL;
@@ -208,6 +227,7 @@ void ctimer_writer_free(struct ctimer_writer *w)
     if (!w)
         return;
     ctimer_schema_finalize(&w->st);
+    ctimer_batch_detach(w->db);
     while (w->threads) {
         struct ctimer_wthread *t = w->threads;
         w->threads = t->next;
@@ -216,10 +236,13 @@ void ctimer_writer_free(struct ctimer_writer *w)
     }
     ctimer_funcs_free(w->funcs);
     free(w->db_path);
-    free(w->rows);
+    ctimer_batch_free(&w->batch);
+    free(w->blocks);
+    free(w->block_seen);
     free(w->open);
     free(w->aggs);
     free(w->aggs_index);
+    free(w->edge_cache);
     free(w->pthreads);
     free(w);
 }
@@ -254,15 +277,41 @@ void ctimer_writer_add_range(struct ctimer_writer *w, struct ctimer_desc *start,
 
 void ctimer_writer_get_stats(const struct ctimer_writer *w, struct ctimer_writer_stats *out) { *out = w->stats; }
 
-size_t ctimer_writer_pending_rows(const struct ctimer_writer *w) { return w->nrows; }
+size_t ctimer_writer_pending_rows(const struct ctimer_writer *w) { return w->batch.n; }
 
 /* ---------------------------------------------------------------- decoding */
+
+/* Queues the "<t>_blocks" row of f's id block, the first time one of its calls gets a row. */
+static int queue_block(struct ctimer_writer *w, const struct frame *f, uint32_t thread)
+{
+    uint64_t blk = f->id >> CTIMER_ID_BLOCK_BITS;
+    size_t word = (size_t)(blk / 64);
+    if (word >= w->block_seen_words) {
+        size_t words = w->block_seen_words ? w->block_seen_words : 64;
+        while (words <= word)
+            words *= 2;
+        uint64_t *seen = realloc(w->block_seen, words * sizeof *seen);
+        if (!seen)
+            return -1;
+        memset(seen + w->block_seen_words, 0, (words - w->block_seen_words) * sizeof *seen);
+        w->block_seen = seen;
+        w->block_seen_words = words;
+    }
+    uint64_t bit = UINT64_C(1) << (blk % 64);
+    if (w->block_seen[word] & bit)
+        return 0;
+    if (grow((void **)&w->blocks, &w->blocks_cap, w->nblocks + 1, sizeof *w->blocks, 64) != 0)
+        return -1;
+    w->blocks[w->nblocks++] = (struct pending_block){blk, f->bstart, thread, f->bdepth};
+    w->block_seen[word] |= bit;
+    return 0;
+}
 
 static void emit_row(struct ctimer_writer *w, const struct frame *f, const struct frame *parent,
                      uint32_t thread, uint64_t dur, int unfinished)
 {
-    if (w->nrows == w->rows_cap &&
-        grow((void **)&w->rows, &w->rows_cap, w->nrows + 1, sizeof *w->rows, w->batch < 4096 ? w->batch : 4096)) {
+    struct ctimer_batch *b = &w->batch;
+    if ((b->n == b->cap && ctimer_batch_reserve(b, b->n + 1) != 0) || queue_block(w, f, thread) != 0) {
         w->stats.rows_lost++;
         return;
     }
@@ -273,16 +322,15 @@ static void emit_row(struct ctimer_writer *w, const struct frame *f, const struc
         }
         w->open[w->nopen++] = f->id;
     }
-    struct row *r = &w->rows[w->nrows++];
-    r->v[0] = (int64_t)f->id;
-    r->v[1] = parent ? (int64_t)(f->id - parent->id) : 0;
-    r->v[2] = thread;
-    r->v[3] = f->depth;
-    r->v[4] = f->fid;
-    r->v[5] = (int64_t)f->start_ns;
-    r->v[6] = (int64_t)dur;
-    r->v[7] = (int64_t)f->child_ns;
-    if (w->nrows >= w->batch)
+    int64_t *v = b->rows[b->n++].v;
+    v[CTIMER_COL_ID] = (int64_t)f->id;
+    v[CTIMER_COL_PARENT] = parent ? (int64_t)(f->id - parent->id) : 0;
+    v[CTIMER_COL_DEPTH] = (int64_t)f->depth - (int64_t)f->bdepth;
+    v[CTIMER_COL_FUNC] = f->fid;
+    v[CTIMER_COL_START] = (int64_t)(f->start_ns - f->bstart);
+    v[CTIMER_COL_DUR] = (int64_t)dur;
+    v[CTIMER_COL_CHILD] = (int64_t)f->child_ns;
+    if (b->n >= w->batch_rows)
         ctimer_writer_commit(w, 0);
 }
 
@@ -299,8 +347,8 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
         w->stats.unfinished++;
     } else {
         w->stats.calls++;
-        struct agg *a = agg_get(w, t->index, parent ? parent->fid : 0, f->fid);
-        if (a) {
+        if (f->agg != NO_AGG) {
+            struct agg *a = &w->aggs[f->agg];
             uint64_t self = dur > f->child_ns ? dur - f->child_ns : 0;
             a->calls++;
             a->total += dur;
@@ -319,6 +367,23 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
         emit_row(w, f, parent, t->index, dur, unfinished);
 }
 
+/* f->fid and f->agg for a call of d made by function `caller` (0 for a thread's outermost call). */
+static void resolve_call(struct ctimer_writer *w, struct ctimer_wthread *t, struct ctimer_desc *d, uint32_t caller,
+                         struct frame *f)
+{
+    const struct ctimer_edge_slot *s = ctimer_edge_find(w->edge_cache, (uintptr_t)d, t->index, caller);
+    if (s) {
+        f->fid = s->fid;
+        f->agg = s->agg;
+        return;
+    }
+    f->fid = ctimer_funcs_resolve(w->funcs, d, 0);
+    struct agg *a = agg_get(w, t->index, caller, f->fid);
+    f->agg = a ? (uint32_t)(a - w->aggs) : NO_AGG;
+    if (f->fid && a)
+        ctimer_edge_store(w->edge_cache, (uintptr_t)d, t->index, caller, f->fid, f->agg);
+}
+
 static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, struct ctimer_desc *d, uint64_t ts,
                      uint64_t sp)
 {
@@ -333,13 +398,23 @@ static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, st
         return;
     }
     struct frame *f = &t->st[t->n];
-    f->id = w->next_id++;
     f->t0 = ts;
     f->start_ns = ctimer_clock_ns(w->clock, ts);
     f->sp = sp;
     f->child_ns = 0;
-    f->fid = ctimer_funcs_resolve(w->funcs, d, 0);
     f->depth = (uint32_t)t->n;
+    if (t->next_id == t->id_end) {
+        /* a new block of ids for this thread; its first call is the base of depth and start */
+        uint64_t blk = w->next_block++;
+        t->next_id = blk ? blk << CTIMER_ID_BLOCK_BITS : 1; /* ids start at 1 */
+        t->id_end = (blk + 1) << CTIMER_ID_BLOCK_BITS;
+        t->bstart = f->start_ns;
+        t->bdepth = f->depth;
+    }
+    f->id = t->next_id++;
+    f->bstart = t->bstart;
+    f->bdepth = t->bdepth;
+    resolve_call(w, t, d, t->n ? t->st[t->n - 1].fid : 0, f);
     t->n++;
 }
 
@@ -432,16 +507,6 @@ static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-/* Binds k rows to a statement with k row groups and runs it: the one code path for 1 or N rows. */
-static int insert_rows(sqlite3_stmt *s, const struct row *rows, size_t k)
-{
-    int p = 1;
-    for (size_t r = 0; r < k; r++)
-        for (int c = 0; c < CTIMER_ROW_COLUMNS; c++)
-            sqlite3_bind_int64(s, p++, rows[r].v[c]);
-    return step(s);
-}
-
 static int write_functions(struct ctimer_writer *w)
 {
     uint32_t count = ctimer_funcs_count(w->funcs);
@@ -477,14 +542,26 @@ static int write_threads(struct ctimer_writer *w)
     return SQLITE_OK;
 }
 
+static int write_blocks(struct ctimer_writer *w)
+{
+    for (size_t i = 0; i < w->nblocks; i++) {
+        const struct pending_block *b = &w->blocks[i];
+        sqlite3_stmt *s = w->st.block;
+        sqlite3_bind_int64(s, 1, (int64_t)b->id);
+        sqlite3_bind_int64(s, 2, b->thread);
+        sqlite3_bind_int64(s, 3, b->depth);
+        sqlite3_bind_int64(s, 4, (int64_t)b->start);
+        int rc = step(s);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* The batch (already in id order) in one statement through temp.ctimer_batch, then the open ids. */
 static int write_rows(struct ctimer_writer *w)
 {
-    size_t i = 0;
-    int rc = SQLITE_OK;
-    for (; rc == SQLITE_OK && i + CTIMER_ROWS_PER_INSERT <= w->nrows; i += CTIMER_ROWS_PER_INSERT)
-        rc = insert_rows(w->st.rowN, &w->rows[i], CTIMER_ROWS_PER_INSERT);
-    for (; rc == SQLITE_OK && i < w->nrows; i++)
-        rc = insert_rows(w->st.row1, &w->rows[i], 1);
+    int rc = w->batch.n ? step(w->st.rows) : SQLITE_OK;
     for (size_t k = 0; rc == SQLITE_OK && k < w->nopen; k++) {
         sqlite3_bind_int64(w->st.open, 1, (int64_t)w->open[k]);
         rc = step(w->st.open);
@@ -492,7 +569,7 @@ static int write_rows(struct ctimer_writer *w)
     return rc;
 }
 
-static int write_aggregates(struct ctimer_writer *w, const char *ended_at)
+static int write_aggregates(struct ctimer_writer *w, const char *ended_at, uint64_t commit_start)
 {
     int rc = SQLITE_OK;
     for (size_t e = 0; rc == SQLITE_OK && w->aggs_dirty && e < w->naggs; e++) {
@@ -516,13 +593,14 @@ static int write_aggregates(struct ctimer_writer *w, const char *ended_at)
     sqlite3_bind_int64(s, 1, (int64_t)w->stats.calls);
     sqlite3_bind_int64(s, 2, (int64_t)w->stats.dropped);
     sqlite3_bind_int64(s, 3, (int64_t)w->stats.unfinished);
-    sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + w->nrows)); /* counted as if this commit succeeds */
+    sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + w->batch.n)); /* counted as if this commit succeeds */
     if (w->clock->calibrated)
         sqlite3_bind_double(s, 5, w->clock->ticks_per_us);
     else
         sqlite3_bind_null(s, 5);
     bind_text_or_null(s, 6, ended_at);
     sqlite3_bind_int64(s, 7, w->run_id);
+    sqlite3_bind_int64(s, 8, (int64_t)((w->write_ns + (ctimer_mono_ns() - commit_start)) / 1000000));
     return step(s);
 }
 
@@ -556,26 +634,35 @@ static int begin_locked(struct ctimer_writer *w)
 
 static int commit_ex(struct ctimer_writer *w, int with_aggregates, const char *ended_at)
 {
-    int need = w->nrows || w->nopen || w->npthreads || w->funcs_written < ctimer_funcs_count(w->funcs) ||
+    size_t nrows = w->batch.n;
+    int need = nrows || w->nopen || w->npthreads || w->nblocks || w->funcs_written < ctimer_funcs_count(w->funcs) ||
                (with_aggregates && (w->aggs_dirty || ended_at));
     if (!need)
         return 0;
+    uint64_t t0 = ctimer_mono_ns();
+    ctimer_batch_sort(&w->batch); /* before taking the lock: other writers wait less */
+    uint64_t sorted = ctimer_mono_ns();
     int rc = begin_locked(w);
+    uint64_t locked = ctimer_mono_ns();
+    w->write_ns += sorted - t0;
     int began = rc == SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = write_functions(w);
     if (rc == SQLITE_OK)
         rc = write_threads(w);
     if (rc == SQLITE_OK)
+        rc = write_blocks(w);
+    if (rc == SQLITE_OK)
         rc = write_rows(w);
     if (rc == SQLITE_OK && with_aggregates)
-        rc = write_aggregates(w, ended_at);
+        rc = write_aggregates(w, ended_at, locked);
     if (rc == SQLITE_OK)
         rc = step(w->st.commit);
     if (rc == SQLITE_OK) {
         w->funcs_written = ctimer_funcs_count(w->funcs);
         w->npthreads = 0;
-        w->stats.rows += w->nrows;
+        w->nblocks = 0;
+        w->stats.rows += nrows;
         if (with_aggregates && w->aggs_dirty) {
             for (size_t e = 0; e < w->naggs; e++)
                 w->aggs[e].dirty = 0;
@@ -583,16 +670,17 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const char *e
         }
     } else {
         /* Locked past the busy timeout, disk full, ...: say so once per failure and keep going.
-         * Rows are dropped; functions, threads and aggregates stay pending and are retried. */
+         * Rows are dropped; functions, threads, blocks and aggregates stay pending and are retried. */
         char why[200];
         snprintf(why, sizeof why, "%s", sqlite3_errmsg(w->db));
         if (began)
             step(w->st.rollback);
-        w->stats.rows_lost += w->nrows;
-        ctimer_log("ctimer: could not write %zu rows to CTIMER_DB='%s' (%s); continuing without them", w->nrows,
+        w->stats.rows_lost += nrows;
+        ctimer_log("ctimer: could not write %zu rows to CTIMER_DB='%s' (%s); continuing without them", nrows,
                    w->db_path, why);
     }
-    w->nrows = 0;
+    w->write_ns += ctimer_mono_ns() - locked;
+    w->batch.n = 0;
     w->nopen = 0;
     if (w->db_mu)
         pthread_mutex_unlock(w->db_mu);
@@ -790,7 +878,7 @@ void *ctimer_writer_main(void *arg)
     /* Names of registered functions first: users see them even if the program never calls them. */
     sync_ranges(w, &ranges_done);
     ctimer_writer_commit(w, 0);
-    ctimer_clock_calibrate(&rt->clock); /* sleeps out the rest of the 10 ms calibration if needed */
+    ctimer_clock_calibrate(&rt->clock); /* sleeps out the rest of the 2 ms calibration if needed */
     uint64_t last_aggregates = ctimer_mono_ns();
 
     for (;;) {

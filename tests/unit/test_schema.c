@@ -58,6 +58,18 @@ START_TEST(open_sets_wal)
     char path[512];
     sqlite3 *db = fresh_db(path, sizeof path);
     ck_assert_str_eq(tu_text(db, "PRAGMA journal_mode"), "wal");
+    ck_assert_int_eq(tu_int(db, "PRAGMA page_size"), 16384); /* a new file */
+    sqlite3_close(db);
+    /* an existing database keeps its page size */
+    char old[600];
+    snprintf(old, sizeof old, "%s.old", path);
+    ck_assert_int_eq(sqlite3_open(old, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE x(a)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[256];
+    ck_assert_int_eq(ctimer_schema_open(old, 1000, &db, err, sizeof err), 0);
+    ck_assert_int_eq(tu_int(db, "PRAGMA page_size"), 4096);
+    ck_assert_str_eq(tu_text(db, "PRAGMA journal_mode"), "wal");
     sqlite3_close(db);
 }
 END_TEST
@@ -87,8 +99,9 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_int_eq(m.n, 0);
 
     ck_assert_str_eq(columns(db, "runs"), "id,table_name,app_id,program,argv,pid,host,started_at,ended_at,calls,"
-                                          "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi");
-    ck_assert_str_eq(columns(db, "myrun"), "id,parent,thread,depth,func,start,dur,child");
+                                          "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms");
+    ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child");
+    ck_assert_str_eq(columns(db, "myrun_blocks"), "id,thread,depth,start");
     ck_assert_str_eq(columns(db, "myrun_functions"), "id,kind,struct,name,file,line,caller");
     ck_assert_str_eq(columns(db, "myrun_threads"), "id,tid,name");
     ck_assert_str_eq(columns(db, "myrun_open"), "id");
@@ -129,6 +142,35 @@ START_TEST(generated_names_are_unique)
     ck_assert_str_eq(table, "run_20261124_063000_4242_3");
     ck_assert_int_eq(id, 3);
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM runs"), 3);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(runs_of_an_older_version_get_the_new_columns)
+{
+    char path[512], table[96];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    /* runs as the first release created it, with one run in it */
+    ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE runs(id INTEGER PRIMARY KEY, table_name TEXT UNIQUE NOT NULL,"
+                                      " app_id TEXT, program TEXT, argv TEXT, pid INTEGER, host TEXT, started_at TEXT,"
+                                      " ended_at TEXT, calls INTEGER, dropped INTEGER, unfinished INTEGER, rows INTEGER,"
+                                      " clock TEXT, ticks_per_us REAL, mode TEXT, min_ns INTEGER, abi INTEGER);"
+                                      "INSERT INTO runs(table_name, calls) VALUES ('old', 5)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    struct ctimer_run_info ri = info();
+    int64_t id;
+    char err[256];
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "new", "CTIMER_RUN", table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    ck_assert_int_eq(id, 2);
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(table_name || ':' || calls || ':' || coalesce(writer_ms, 'null'))"
+                                 " FROM (SELECT * FROM runs ORDER BY id)"),
+                     "old:5:null,new:0:0");
+    /* and the next run finds them there */
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "newer", "CTIMER_RUN", table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM runs WHERE writer_ms = 0"), 2);
     sqlite3_close(db);
 }
 END_TEST
@@ -206,6 +248,7 @@ int main(void)
     tcase_add_test(tc, open_failure_reports_sqlite_error);
     tcase_add_test(tc, start_run_creates_the_contract);
     tcase_add_test(tc, generated_names_are_unique);
+    tcase_add_test(tc, runs_of_an_older_version_get_the_new_columns);
     tcase_add_test(tc, taken_name_falls_back_with_one_message);
     tcase_add_test(tc, run_row_values_are_bound_not_spliced);
     tcase_add_test(tc, invalid_identifiers_never_reach_sql);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "schema.h"
 #include "stream.h"
 
 /* A fresh directory under $TMPDIR (or /tmp), removed by nobody: tests run in throw-away processes. */
@@ -93,6 +94,25 @@ static inline __attribute__((format(printf, 2, 3))) const char *tu_textf(sqlite3
     vsnprintf(q, sizeof q, fmt, ap);
     va_end(ap);
     return tu_text(db, q);
+}
+
+/*
+ * Creates the temporary view "<t>_abs": a run's rows with the values the writer decoded, undoing the
+ * physical layout (depth and start are stored relative to the call's id block, whose row in
+ * "<t>_blocks" also holds the thread): id, parent (id - parent id, 0 for a root), thread (index),
+ * depth, func, start, dur, child.
+ */
+static inline void tu_abs_view(sqlite3 *db, const char *t)
+{
+    char q[1024];
+    snprintf(q, sizeof q,
+             "CREATE TEMP VIEW IF NOT EXISTS \"%s_abs\" AS SELECT c.id AS id, c.parent AS parent, b.thread AS thread,"
+             " b.depth + c.depth AS depth, c.func AS func, b.start + c.start AS start, c.dur AS dur, c.child AS child"
+             " FROM \"%s\" c LEFT JOIN \"%s_blocks\" b ON b.id = c.id >> %d",
+             t, t, t, CTIMER_ID_BLOCK_BITS);
+    char *err = NULL;
+    if (sqlite3_exec(db, q, NULL, NULL, &err) != SQLITE_OK)
+        ck_abort_msg("SQL error %s in: %s", err, q);
 }
 
 /*
