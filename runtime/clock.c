@@ -26,8 +26,8 @@ int ctimer_tsc_invariant(void)
 
 /*
  * Reads a (tick, mono) pair as close together as possible: the pair from the tightest of a few
- * tsc/mono/tsc brackets, with the tick taken as the midpoint.  Keeps the error of a 10 ms
- * calibration in the ppm range even if one read is interrupted.
+ * tsc/mono/tsc brackets, with the tick taken as the midpoint.  Keeps the error of a 2 ms
+ * calibration within ~20 ppm even if one read is interrupted.
  */
 static void read_pair(uint64_t *tick, uint64_t *mono)
 {
