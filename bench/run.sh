@@ -453,9 +453,9 @@ ct_stats() {
         CAST(round((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS INTEGER),
         (SELECT coalesce(sum(calls), 0) FROM \"${t}_summary\") FROM runs WHERE table_name = '$t'" 2>>"$OUT/ct.err" || true)
     [[ -n $line ]] || { say "  $c/$v rep $rep: no runs row for $t in $db"; line=$'0\t0\t0\t0\t0\t0'; }
-    if [[ $rep == 1 ]]; then # size of the run's table and its indexes (dbstat), once per variant
+    if [[ $rep == 1 ]]; then # size of the run's row and block tables and their indexes (dbstat), once per variant
         tb=$(sqlite3 "$db" "SELECT coalesce(sum(pgsize), 0) FROM dbstat
-             WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = '$t')" 2>/dev/null || echo 0)
+             WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name IN ('$t', '${t}_blocks'))" 2>/dev/null || echo 0)
     fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$t" "$line" "$(stat -c %s "$db")" "$tb" >>"$OUT/ct.tsv"
 }
@@ -649,7 +649,7 @@ report() {
             echo
         done
         if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM ct") != 0 ]]; then
-            echo "### ctimer's database (medians; bytes/row from dbstat on rep 1: the run's table with its indexes)"
+            echo "### ctimer's database (medians; bytes/row from dbstat on rep 1: the run's table and its blocks table, with indexes)"
             echo
             md "SELECT x.c AS \"case\", x.v AS variant, calls, printf('%.0f', rows) AS rows,
                        (SELECT max(dropped) FROM ct WHERE ct.c = x.c AND ct.v = x.v) AS dropped,
