@@ -602,36 +602,31 @@ md() { sqlite3 "$WORK/report.db" ".mode markdown" ".headers on" "$1"; }
 # cell CASE EXPR FORMAT COND: an SQL expression giving, for the row's variant, EXPR of CASE formatted,
 # or '' when that case has no such variant (or COND is false).
 cell() { echo "coalesce((SELECT printf('$3', $2) FROM x AS y WHERE y.c = '$1' AND y.v = vv.v AND $4), '')"; }
+# pivot TITLE EXPR FORMAT FILTER ROWS_WHERE LABEL_PREFIX_TO_STRIP LABEL_SUFFIX CASE...: one table with a
+# row per variant and a column per case, each cell EXPR of that case (where FILTER holds).
+pivot() {
+    local title=$1 expr=$2 fmt=$3 filter=$4 where=$5 strip=$6 suffix=$7 c cols=""
+    shift 7
+    for c in "$@"; do
+        cols+=", $(cell "$c" "$expr" "$fmt" "$filter") AS \"${c#"$strip"}$suffix\""
+    done
+    echo "### $title"
+    echo
+    md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE $where) ORDER BY o"
+    echo
+}
 
 report() {
-    local c cols
+    local c
     report_setup "$WORK/report.db"
     {
         if [[ ${#CASES[@]} -gt 0 ]]; then
-            echo "### Overview: app-thread CPU ns per instrumented call, (T − T_base) / calls (medians)"
-            echo
-            cols=""
-            for c in "${CASES[@]}"; do
-                cols+=", $(cell "$c" "(acpu - b_acpu) / calls" '%.1f' 'calls > 0') AS \"$c\""
-            done
-            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE calls > 0) ORDER BY o"
-            echo
-            echo "### Overview: app-thread wall ns per instrumented call, (T − T_base) / calls (medians)"
-            echo
-            cols=""
-            for c in "${CASES[@]}"; do
-                cols+=", $(cell "$c" "(awall - b_awall) / calls" '%.1f' 'calls > 0') AS \"$c\""
-            done
-            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE calls > 0) ORDER BY o"
-            echo
-            echo "### Overview: whole-process wall time, × the variant's baseline (medians)"
-            echo
-            cols=""
-            for c in "${CASES[@]}"; do
-                cols+=", $(cell "$c" "pwall / b_pwall" '%.2f' 1) AS \"$c\""
-            done
-            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x) ORDER BY o"
-            echo
+            pivot "Overview: app-thread CPU ns per instrumented call, (T − T_base) / calls (medians)" \
+                "(acpu - b_acpu) / calls" '%.1f' 'calls > 0' 'calls > 0' '' '' "${CASES[@]}"
+            pivot "Overview: app-thread wall ns per instrumented call, (T − T_base) / calls (medians)" \
+                "(awall - b_awall) / calls" '%.1f' 'calls > 0' 'calls > 0' '' '' "${CASES[@]}"
+            pivot "Overview: whole-process wall time, × the variant's baseline (medians)" \
+                "pwall / b_pwall" '%.2f' 1 1 '' '' "${CASES[@]}"
         fi
         for c in "${CASES[@]}"; do
             echo "### $(case_title "$c")"
@@ -666,22 +661,10 @@ report() {
         local tc=()
         for c in "${CASES[@]}"; do [[ $c == threads-* ]] && tc+=("$c"); done
         if [[ ${#tc[@]} -gt 0 ]]; then
-            echo "### threads: app CPU ns per call (summed over the worker threads), by thread count"
-            echo
-            cols=""
-            for c in "${tc[@]}"; do
-                cols+=", $(cell "$c" "(acpu - b_acpu) / calls" '%.1f' 'calls > 0') AS \"${c#threads-} thr\""
-            done
-            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE c LIKE 'threads-%' AND calls > 0) ORDER BY o"
-            echo
-            echo "### threads: app wall ns per call, by thread count (2 cores: more threads than cores share them)"
-            echo
-            cols=""
-            for c in "${tc[@]}"; do
-                cols+=", $(cell "$c" "(awall - b_awall) / calls" '%.1f' 'calls > 0') AS \"${c#threads-} thr\""
-            done
-            md "SELECT v AS variant $cols FROM vinfo AS vv WHERE v IN (SELECT v FROM x WHERE c LIKE 'threads-%' AND calls > 0) ORDER BY o"
-            echo
+            pivot "threads: app CPU ns per call (summed over the worker threads), by thread count" \
+                "(acpu - b_acpu) / calls" '%.1f' 'calls > 0' "c LIKE 'threads-%' AND calls > 0" threads- ' thr' "${tc[@]}"
+            pivot "threads: app wall ns per call, by thread count (2 cores: more threads than cores share them)" \
+                "(awall - b_awall) / calls" '%.1f' 'calls > 0' "c LIKE 'threads-%' AND calls > 0" threads- ' thr' "${tc[@]}"
         fi
         if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM compile") != 0 ]]; then
             echo "### Compile time of sqlite3.c (gcc -O2 -c, median of $COMPILE_REPS)"
