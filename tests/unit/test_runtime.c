@@ -57,18 +57,7 @@ static int run_child(void (*body)(void), const char *const *env, int capture)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static const char *child_stderr(void)
-{
-    static char buf[8192];
-    char p[600];
-    snprintf(p, sizeof p, "%s/stderr.txt", dir);
-    FILE *f = fopen(p, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = 0;
-    return buf;
-}
+static const char *child_stderr(void) { return tu_captured_stderr(dir); }
 
 /* outer { mid { leaf } leaf } : 4 calls */
 static void tree(void)

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -15,14 +16,56 @@
 #include "schema.h"
 #include "stream.h"
 
-/* A fresh directory under $TMPDIR (or /tmp), removed by nobody: tests run in throw-away processes. */
+static char tu_dirs_made[8][256];
+static int tu_ndirs;
+static pid_t tu_dir_owner;
+
+static inline int tu_rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path);
+}
+
+/* Removes the test's directory when the process that made it exits (each Check test is its own
+ * process).  Children forked by a test inherit this handler but leave the directory alone: the test
+ * reads their database after they exit. */
+static inline void tu_tmpdir_cleanup(void)
+{
+    if (getpid() != tu_dir_owner)
+        return;
+    for (int i = 0; i < tu_ndirs; i++)
+        nftw(tu_dirs_made[i], tu_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh directory under $TMPDIR (or /tmp), removed when this test's process exits. */
 static inline const char *tu_tmpdir(void)
 {
     static char dir[256];
     const char *base = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/ctimer-unit-XXXXXX", base && *base ? base : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    if (tu_dir_owner != getpid()) { /* first directory of this test's process */
+        tu_ndirs = 0;
+        atexit(tu_tmpdir_cleanup);
+        tu_dir_owner = getpid();
+    }
+    if (tu_ndirs < 8)
+        snprintf(tu_dirs_made[tu_ndirs++], sizeof tu_dirs_made[0], "%s", dir);
     return dir;
+}
+
+/* DIR/stderr.txt, where a test captured stderr, as a string (static buffer). */
+static inline const char *tu_captured_stderr(const char *dir)
+{
+    static char buf[8192];
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    return buf;
 }
 
 static inline sqlite3 *tu_open(const char *path)
@@ -171,18 +214,10 @@ static inline int tu_stderr_begin(const char *dir)
 
 static inline const char *tu_stderr_end(const char *dir, int saved)
 {
-    static char buf[8192];
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    char path[512];
-    snprintf(path, sizeof path, "%s/stderr.txt", dir);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = 0;
-    return buf;
+    return tu_captured_stderr(dir);
 }
 
 static inline int tu_count_lines(const char *s)
