@@ -347,6 +347,17 @@ static uint64_t *reserve(struct ctimer_tls *tl, size_t n)
     }
     if (tl->pos >= tl->end && refill(tl, t) != 0)
         return NULL;
+    uint64_t lost = __atomic_load_n(&tl->lost, __ATOMIC_RELAXED);
+    if (lost) { /* report the calls a signal handler could not record (never silently lost) */
+        uint64_t *m = tl->pos;
+        __atomic_store_n(&tl->pos, m + CTIMER_MARK_WORDS, __ATOMIC_RELAXED);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        __atomic_fetch_sub(&tl->lost, lost, __ATOMIC_RELAXED);
+        m[1] = lost;
+        ctimer_publish_word0(m, CTIMER_MARK_LOST);
+        if (tl->pos >= tl->end && refill(tl, t) != 0)
+            return NULL;
+    }
     uint64_t *p = tl->pos;
     __atomic_store_n(&tl->pos, p + n, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -358,8 +369,13 @@ uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
     struct ctimer_tls *tl = &ctimer_tls;
     /* CTIMER_OFF and after shutdown: return before anything else, without reading the clock. */
     int st = atomic_load_explicit(&ctimer_rt.state, memory_order_relaxed);
-    if ((st != CTIMER_ST_RUNNING && st != CTIMER_ST_UNINIT) || tl->busy)
+    if (st != CTIMER_ST_RUNNING && st != CTIMER_ST_UNINIT)
         return 0;
+    if (tl->busy) { /* a signal handler interrupted the slow path: count the call, reported later */
+        if (st == CTIMER_ST_RUNNING)
+            __atomic_fetch_add(&tl->lost, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
     tl->busy = 1;
     uint64_t *p = reserve(tl, CTIMER_ENTER_WORDS);
     uint64_t t = 0;

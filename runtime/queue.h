@@ -27,6 +27,7 @@ struct ctimer_tls {
     struct ctimer_thread *thr; /* NULL until the thread is set up */
     int busy;                  /* inside the slow path: a nested (signal handler) call records nothing */
     int dead;                  /* never record on this thread again (it is exiting, or setup failed) */
+    uint64_t lost;             /* calls a signal handler made while busy, not yet reported (LOST marker) */
 };
 extern __thread struct ctimer_tls ctimer_tls __attribute__((tls_model("initial-exec"), visibility("hidden")));
 

@@ -8,6 +8,8 @@
  *   exit    [t0 | CTIMER_EXIT_BIT, timestamp]          t0 is what the matching enter returned
  *   gap     [CTIMER_MARK_GAP, n]                       drop mode: n enter events were discarded here
  *   end     [CTIMER_MARK_END, timestamp]               the thread ended (written by its key destructor)
+ *   lost    [CTIMER_MARK_LOST, n]                      n calls were not recorded: a signal handler made
+ *                                                      them while this thread was in the slow path
  *
  * Word 0 of every event is stored last, with release order: a word 0 of zero means "reserved but not
  * yet written".  Chunks are zeroed before they are handed (back) to a producer, so the writer can read
@@ -32,6 +34,7 @@
 #define CTIMER_EXIT_BIT (UINT64_C(1) << 63)
 #define CTIMER_MARK_GAP UINT64_C(1)
 #define CTIMER_MARK_END UINT64_C(2)
+#define CTIMER_MARK_LOST UINT64_C(3)
 /* Word-0 values 1..CTIMER_MARK_MAX (never the address of a descriptor) are markers. */
 #define CTIMER_MARK_MAX UINT64_C(4095)
 

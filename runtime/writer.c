@@ -457,6 +457,8 @@ size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, c
         } else if (w0 == CTIMER_MARK_GAP) {
             w->stats.dropped += words[i + 1];
             t->orphans += words[i + 1];
+        } else if (w0 == CTIMER_MARK_LOST) {
+            w->stats.dropped += words[i + 1]; /* no exit will follow: the enter returned 0 */
         } else if (w0 == CTIMER_MARK_END) {
             uint64_t ts = words[i + 1] > t->last_ts ? words[i + 1] : t->last_ts;
             while (t->n)

@@ -445,6 +445,21 @@ START_TEST(gap_counts_dropped_calls_once)
 }
 END_TEST
 
+START_TEST(lost_marker_counts_handler_calls_as_dropped)
+{
+    /* a signal handler made 2 calls while the thread was in the slow path: no exit follows them,
+     * and unlike a gap no orphan exit is expected (the exit after it must still match) */
+    tu_enter(&s1, A, 1100, 1000);
+    tu_mark(&s1, CTIMER_MARK_LOST, 2);
+    tu_enter(&s1, B, 1300, 900);
+    tu_exit(&s1, 1300, 1400);
+    tu_exit(&s1, 1100, 1500);
+    decode1();
+    finish();
+    ck_assert_str_eq(tu_text(db, "SELECT calls||':'||dropped||':'||unfinished FROM runs"), "2:2:0");
+}
+END_TEST
+
 START_TEST(partial_decode_stops_at_unwritten_event)
 {
     tu_enter(&s1, A, 1100, 1000);
@@ -822,6 +837,7 @@ int main(void)
     tcase_add_test(tc, every_registered_function_is_listed_once);
     tcase_add_test(tc, bad_ranges_are_reported_not_read);
     tcase_add_test(tc, registered_range_is_read_from_its_copy);
+    tcase_add_test(tc, lost_marker_counts_handler_calls_as_dropped);
     tcase_add_test(tc, inline_duplicates_aggregate_as_one_function);
     tcase_add_test(tc, lazily_seen_descriptor_gets_a_function_row);
     tcase_add_test(tc, unreadable_descriptor_is_named_question_mark);
