@@ -203,6 +203,16 @@ fail:
     return NULL;
 }
 
+/* Appends a 2-word marker event at pos (the caller made sure it fits). */
+static void put_marker(struct ctimer_tls *tl, uint64_t mark, uint64_t arg)
+{
+    uint64_t *m = tl->pos;
+    __atomic_store_n(&tl->pos, m + CTIMER_MARK_WORDS, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    m[1] = arg;
+    ctimer_publish_word0(m, mark);
+}
+
 void ctimer_queue_thread_exit(void *arg)
 {
     struct ctimer_tls *tl = &ctimer_tls;
@@ -216,10 +226,7 @@ void ctimer_queue_thread_exit(void *arg)
     uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
     if (cur) {
         /* stream.h: at least CTIMER_CHUNK_SLACK - 2 words are always left after the last event. */
-        uint64_t *p = tl->pos;
-        tl->pos = p + CTIMER_MARK_WORDS;
-        p[1] = ctimer_now();
-        ctimer_publish_word0(p, CTIMER_MARK_END);
+        put_marker(tl, CTIMER_MARK_END, ctimer_now());
         push_current(tl, t, 0); /* the forced wake-up below follows */
     }
     tl->thr = NULL;
@@ -349,12 +356,8 @@ static uint64_t *reserve(struct ctimer_tls *tl, size_t n)
         return NULL;
     uint64_t lost = __atomic_load_n(&tl->lost, __ATOMIC_RELAXED);
     if (lost) { /* report the calls a signal handler could not record (never silently lost) */
-        uint64_t *m = tl->pos;
-        __atomic_store_n(&tl->pos, m + CTIMER_MARK_WORDS, __ATOMIC_RELAXED);
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
         __atomic_fetch_sub(&tl->lost, lost, __ATOMIC_RELAXED);
-        m[1] = lost;
-        ctimer_publish_word0(m, CTIMER_MARK_LOST);
+        put_marker(tl, CTIMER_MARK_LOST, lost);
         if (tl->pos >= tl->end && refill(tl, t) != 0)
             return NULL;
     }
