@@ -18,7 +18,11 @@
  *   placement=late|early   late (default): after inlining, only real calls are timed;
  *                          early: every source-level call, like -finstrument-functions
  *   methods=on|off         time calls through struct function-pointer fields (default on)
- *   min-stmts=N            skip leaf functions with fewer than N GIMPLE statements (default 0)
+ *   min-stmts=N            skip small functions: fewer than N GIMPLE statements, counted where
+ *                          the pass runs (after inlining when late); default 0, none skipped
+ *   min-stmts-scope=leaf|noloop
+ *                          which small functions: leaf (default) those that call nothing;
+ *                          noloop those without a loop, leaf or not (XRay's rule)
  *
  * Always skipped: functions from system headers, __attribute__((no_instrument_function)) and
  * naked functions, IFUNC resolvers, and the runtime's own functions (__ctimer*, ctimer_*).
@@ -39,7 +43,7 @@ int plugin_is_GPL_compatible;
 static struct plugin_info ctimer_info = {
   "0.1.0",
   "Times functions and struct-method calls into SQLite. Options: include, exclude, include-file, "
-  "exclude-file, filter, verbose, placement, methods, min-stmts",
+  "exclude-file, filter, verbose, placement, methods, min-stmts, min-stmts-scope",
 };
 
 int

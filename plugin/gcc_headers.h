@@ -27,5 +27,6 @@
 #include "ggc.h"
 #include "intl.h"
 #include "tree-cfg.h"
+#include "cfganal.h"
 
 #endif

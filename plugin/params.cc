@@ -119,6 +119,26 @@ check_value (const struct plugin_argument *arg, bool wants_value)
   return true;
 }
 
+/* KEY=A or KEY=B, nothing else: sets *OUT to VA or VB. */
+template <typename T>
+static bool
+parse_choice (const struct plugin_argument *arg, const char *a, const char *b, T *out, T va, T vb)
+{
+  if (!check_value (arg, true))
+    return false;
+  if (!strcmp (arg->value, a))
+    *out = va;
+  else if (!strcmp (arg->value, b))
+    *out = vb;
+  else
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-%s=%s%>: expected %qs or %qs", arg->key, arg->value, a,
+             b);
+      return false;
+    }
+  return true;
+}
+
 static bool
 parse_one (const struct plugin_argument *arg)
 {
@@ -143,37 +163,15 @@ parse_one (const struct plugin_argument *arg)
     return check_value (arg, true)
            && parse_int (k, arg->value, 0, 1000000, &ctimer_params.min_stmts);
   if (!strcmp (k, "placement"))
-    {
-      if (!check_value (arg, true))
-        return false;
-      if (!strcmp (arg->value, "early"))
-        ctimer_params.placement = CTIMER_EARLY;
-      else if (!strcmp (arg->value, "late"))
-        ctimer_params.placement = CTIMER_LATE;
-      else
-        {
-          error ("ctimer: %<-fplugin-arg-ctimer-placement=%s%>: expected %<early%> or %<late%>",
-                 arg->value);
-          return false;
-        }
-      return true;
-    }
+    return parse_choice (arg, "early", "late", &ctimer_params.placement, CTIMER_EARLY, CTIMER_LATE);
   if (!strcmp (k, "methods"))
-    {
-      if (!check_value (arg, true))
-        return false;
-      if (strcmp (arg->value, "on") && strcmp (arg->value, "off"))
-        {
-          error ("ctimer: %<-fplugin-arg-ctimer-methods=%s%>: expected %<on%> or %<off%>",
-                 arg->value);
-          return false;
-        }
-      ctimer_params.methods = !strcmp (arg->value, "on");
-      return true;
-    }
+    return parse_choice (arg, "on", "off", &ctimer_params.methods, true, false);
+  if (!strcmp (k, "min-stmts-scope"))
+    return parse_choice (arg, "leaf", "noloop", &ctimer_params.min_stmts_scope, CTIMER_SCOPE_LEAF,
+                         CTIMER_SCOPE_NOLOOP);
   error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: %s", k,
          "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
-         "min-stmts");
+         "min-stmts, min-stmts-scope");
   return false;
 }
 

@@ -9,13 +9,20 @@ enum ctimer_placement {
   CTIMER_LATE   /* after "optimized": only calls that survive inlining */
 };
 
+/* Which functions below min-stmts are skipped. */
+enum ctimer_scope {
+  CTIMER_SCOPE_LEAF,  /* functions that call nothing, loops or not */
+  CTIMER_SCOPE_NOLOOP /* functions without a loop, calls or not (XRay's rule) */
+};
+
 struct ctimer_params {
   std::vector<std::string> include, exclude;           /* function name or STRUCT.FIELD */
   std::vector<std::string> include_file, exclude_file; /* source path */
   bool verbose = false;
   bool methods = true;      /* time calls through struct function-pointer fields */
   enum ctimer_placement placement = CTIMER_LATE;
-  int min_stmts = 0;        /* skip leaf functions with fewer GIMPLE statements */
+  int min_stmts = 0;        /* skip small functions: fewer GIMPLE statements than this */
+  enum ctimer_scope min_stmts_scope = CTIMER_SCOPE_LEAF; /* ... and of this shape */
 };
 
 extern struct ctimer_params ctimer_params;

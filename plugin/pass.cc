@@ -89,14 +89,22 @@ must_not_touch (tree fndecl, tree src)
          || is_runtime_name (IDENTIFIER_POINTER (DECL_NAME (src)));
 }
 
-/* A leaf calls nothing but internal functions and __builtin_* helpers that expand inline; a call
-   to a library function GCC also knows as a builtin (printf, memcpy, exit) can take any time. */
-static bool
-count_stmts (function *fun, int *n)
+/* The size and shape min-stmts looks at.  A leaf calls nothing but internal functions and
+   __builtin_* helpers that expand inline; a call to a library function GCC also knows as a builtin
+   (printf, memcpy, exit) can take any time.  Calls into the runtime, which methods placed earlier,
+   count for nothing: the function was that size before. */
+struct fn_shape
 {
+  int stmts = 0;
   bool leaf = true;
+  bool loop = false;
+};
+
+static fn_shape
+shape_of (function *fun)
+{
+  fn_shape sh;
   basic_block bb;
-  *n = 0;
   FOR_EACH_BB_FN (bb, fun)
     for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
       {
@@ -104,16 +112,37 @@ count_stmts (function *fun, int *n)
         if (is_gimple_debug (stmt) || gimple_code (stmt) == GIMPLE_LABEL
             || gimple_code (stmt) == GIMPLE_PREDICT || gimple_code (stmt) == GIMPLE_NOP)
           continue;
-        ++*n;
         if (is_gimple_call (stmt) && !gimple_call_internal_p (stmt))
           {
             tree callee = gimple_call_fndecl (stmt);
-            if (!callee || !fndecl_built_in_p (callee)
-                || strncmp (IDENTIFIER_POINTER (DECL_NAME (callee)), "__builtin_", 10))
-              leaf = false;
+            const char *cname = callee ? IDENTIFIER_POINTER (DECL_NAME (callee)) : "";
+            if (callee && is_runtime_name (cname))
+              continue;
+            if (!callee || !fndecl_built_in_p (callee) || strncmp (cname, "__builtin_", 10))
+              sh.leaf = false;
           }
+        sh.stmts++;
       }
-  return leaf;
+  /* Any retreating edge, reducible loop or not: the loop tree may be stale this late. */
+  sh.loop = mark_dfs_back_edges (fun);
+  return sh;
+}
+
+/* Whether min-stmts skips FUN; if so, says why in WHY. */
+static bool
+too_small (function *fun, char *why, size_t len)
+{
+  if (ctimer_params.min_stmts <= 0)
+    return false;
+  fn_shape sh = shape_of (fun);
+  if (sh.stmts >= ctimer_params.min_stmts)
+    return false;
+  if (ctimer_params.min_stmts_scope == CTIMER_SCOPE_LEAF ? !sh.leaf : sh.loop)
+    return false;
+  snprintf (why, len, "%s with %d statements < min-stmts=%d",
+            ctimer_params.min_stmts_scope == CTIMER_SCOPE_LEAF ? "leaf" : "loopless function",
+            sh.stmts, ctimer_params.min_stmts);
+  return true;
 }
 
 gcall *
@@ -170,16 +199,12 @@ want_function (function *fun, const std::string &name, tree src)
   int line = DECL_SOURCE_LINE (src);
   if (!ctimer_selected (name.c_str (), file))
     return false;
-  if (ctimer_params.min_stmts > 0)
+  char why[96];
+  if (too_small (fun, why, sizeof why))
     {
-      int n;
-      if (count_stmts (fun, &n) && n < ctimer_params.min_stmts)
-        {
-          if (ctimer_params.verbose)
-            fprintf (stderr, "%s:%d: %s skipped: leaf with %d statements < min-stmts=%d\n", file,
-                     line, name.c_str (), n, ctimer_params.min_stmts);
-          return false;
-        }
+      if (ctimer_params.verbose)
+        fprintf (stderr, "%s:%d: %s skipped: %s\n", file, line, name.c_str (), why);
+      return false;
     }
   if (ctimer_params.verbose)
     {

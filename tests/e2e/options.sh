@@ -1,9 +1,11 @@
 #!/bin/bash
 # Options that change what is recorded, not how long things take:
+#   by default, calls shorter than 5 us get no row but stay in the exact summary;
 #   CTIMER_MIN_NS drops short calls' rows but keeps them in the exact summary;
 #   CTIMER_MODE=summary writes no per-call rows but the exact summary;
 #   CTIMER_BATCH=1 and CTIMER_APP_ID;
-#   min-stmts=N skips exactly the leaf functions with fewer than N statements (verbose says so).
+#   min-stmts=N skips exactly the leaf functions with fewer than N statements (verbose says so);
+#   with min-stmts-scope=noloop, exactly the functions without a loop, leaf or not.
 . "$(dirname "$0")/lib.sh"
 
 build options options.c -O2
@@ -12,6 +14,18 @@ build options options.c -O2
 run_info() {
     q "SELECT $1 FROM runs WHERE table_name = '$RUN'"
 }
+
+# The defaults (lib.sh's run sets CTIMER_MIN_NS=0 for the other tests): trace mode, 5 us.
+(unset CTIMER_MIN_NS CTIMER_MODE; CTIMER_DB=$DB CTIMER_RUN=defaults _exec defaults ./options)
+RUN=defaults
+expect_eq "defaults: exit status" 0 "$(cat defaults.rc)"
+expect_eq "defaults: runs.min_ns, mode" "5000|trace" "$(run_info "min_ns, mode")"
+expect_eq "defaults: completed rows shorter than 5 us" 0 \
+    "$(q "SELECT count(*) FROM defaults_calls WHERE duration_ns < 5000 AND NOT unfinished")"
+expect_le "defaults: rows of tiny (a preempted call may pass 5 us)" 10 "$(rows tiny)"
+expect_eq "defaults: rows of nap (2 ms)" 1 "$(rows nap)"
+expect_eq "defaults: calls per function" "main:1 nap:1 tiny:1000" \
+    "$(qlist "SELECT function || ':' || calls FROM defaults_summary ORDER BY function")"
 
 CTIMER_MIN_NS=1000000 run min_ns ./options
 expect_eq "min_ns: exit status" 0 "$RC"
@@ -53,4 +67,19 @@ expect_eq "min-stmts=6: skipped, as verbose says" \
     "$PROGS/min_stmts.c:7: add1 skipped $PROGS/min_stmts.c:8: bump skipped" \
     "$(sed -n 's/ skipped: leaf with [0-9]* statements < min-stmts=6$/ skipped/p' min_stmts6.log |
         sort | paste -sd ' ')"
+
+# Scope noloop: wrapper (small, calls add1) goes too; loop_sum (a loop) and main (6 statements at
+# -O0) stay.  The summary's edges then go main -> loop_sum only.
+build noloop min_stmts.c -O0 +min-stmts=6 +min-stmts-scope=noloop +verbose
+run noloop ./noloop
+expect_eq "noloop: stdout" "99 42" "$(cat noloop.out)"
+expect_eq "noloop: instrumented" "loop_sum main" \
+    "$(qlist "SELECT name FROM noloop_functions WHERE kind = 'function' ORDER BY 1")"
+expect_eq "noloop: rows per function" "loop_sum:1 main:1" \
+    "$(qlist "SELECT function || ':' || count(*) FROM noloop_calls GROUP BY function ORDER BY 1")"
+expect_eq "noloop: skipped, as verbose says" \
+    "add1:2 bump:4 wrapper:2" \
+    "$(sed -n 's/^.*: \([a-z_0-9]*\) skipped: loopless function with \([0-9]*\) statements < min-stmts=6$/\1:\2/p' \
+        noloop.log | sort | paste -sd ' ')"
+expect_tree "noloop"
 finish
