@@ -131,7 +131,7 @@ int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx
 
     c->batch = (long)int_var(&p, "CTIMER_BATCH", 1, CTIMER_MAX_BATCH, CTIMER_DEFAULT_BATCH);
     c->on_full = choice_var(&p, "CTIMER_ON_FULL", "block", "drop") ? CTIMER_FULL_DROP : CTIMER_FULL_BLOCK;
-    c->min_ns = (int64_t)int_var(&p, "CTIMER_MIN_NS", 0, LLONG_MAX, 0);
+    c->min_ns = (int64_t)int_var(&p, "CTIMER_MIN_NS", 0, LLONG_MAX, CTIMER_DEFAULT_MIN_NS);
     c->mode = choice_var(&p, "CTIMER_MODE", "trace", "summary") ? CTIMER_MODE_SUMMARY : CTIMER_MODE_TRACE;
     c->buffer_kb = (long)int_var(&p, "CTIMER_BUFFER_KB", CTIMER_MIN_BUFFER_KB, CTIMER_MAX_BUFFER_KB,
                                  CTIMER_DEFAULT_BUFFER_KB);

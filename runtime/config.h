@@ -16,6 +16,10 @@ enum ctimer_mode { CTIMER_MODE_TRACE = 0, CTIMER_MODE_SUMMARY = 1 };
 
 #define CTIMER_DEFAULT_DB "./ctimer.db"
 #define CTIMER_DEFAULT_BATCH 65536
+/* Calls shorter than 5 us get no row of their own, only exact aggregates: XRay FDR's default
+ * threshold.  It keeps a default run's database small (a few MB for 80 M calls of SQLite) while the
+ * rows that remain are the calls worth a timeline. */
+#define CTIMER_DEFAULT_MIN_NS 5000
 #define CTIMER_MAX_BATCH 10000000
 #define CTIMER_DEFAULT_BUFFER_KB 4096
 #define CTIMER_MIN_BUFFER_KB 128

@@ -33,8 +33,17 @@ bad busy CTIMER_BUSY_MS forever
 bad off CTIMER_OFF yes
 for name in batch batch0 on_full min_ns mode buffer busy off; do
     RUN=$name
+    expect_eq "$name: calls of add_sample" 1000 "$(calls add_sample)"
+done
+for name in batch batch0 on_full mode buffer busy off; do
+    RUN=$name
     expect_eq "$name: rows of add_sample" 1000 "$(rows add_sample)"
 done
+# A bad CTIMER_MIN_NS falls back to the default, 5 us: add_sample's calls are shorter.
+RUN=min_ns
+expect_eq "min_ns: runs.min_ns after a bad value" 5000 "$(q "SELECT min_ns FROM runs WHERE table_name = 'min_ns'")"
+expect_match "min_ns: stderr names the default" "using 5000" "$(cat min_ns.err)"
+expect_le "min_ns: rows of add_sample (a preempted call may pass 5 us)" 10 "$(rows add_sample)"
 
 bad injection CTIMER_RUN 'x; DROP TABLE runs'
 expect_eq "runs after the bad values" $((runs_before + n)) "$(q "SELECT count(*) FROM runs")"

@@ -52,7 +52,7 @@ START_TEST(defaults)
     ck_assert_int_eq(c.off, 0);
     ck_assert_int_eq(c.batch, 65536);
     ck_assert_int_eq(c.on_full, CTIMER_FULL_BLOCK);
-    ck_assert_int_eq(c.min_ns, 0);
+    ck_assert_int_eq(c.min_ns, 5000);
     ck_assert_int_eq(c.mode, CTIMER_MODE_TRACE);
     ck_assert_int_eq(c.buffer_kb, 4096);
     ck_assert_int_eq(c.busy_ms, 10000);
@@ -127,8 +127,8 @@ START_TEST(bad_values_one_line_each)
                "ctimer: CTIMER_BATCH='99999999999999999999' is not an integer in 1..10000000; using 65536");
     expect_one("CTIMER_OFF", "yes", "ctimer: CTIMER_OFF='yes' is not 0 or 1; using 0");
     expect_one("CTIMER_ON_FULL", "wait", "ctimer: CTIMER_ON_FULL='wait' is not 'block' or 'drop'; using block");
-    expect_one("CTIMER_MIN_NS", "-1", "ctimer: CTIMER_MIN_NS='-1' is not an integer >= 0; using 0");
-    expect_one("CTIMER_MIN_NS", "1.5", "ctimer: CTIMER_MIN_NS='1.5' is not an integer >= 0; using 0");
+    expect_one("CTIMER_MIN_NS", "-1", "ctimer: CTIMER_MIN_NS='-1' is not an integer >= 0; using 5000");
+    expect_one("CTIMER_MIN_NS", "1.5", "ctimer: CTIMER_MIN_NS='1.5' is not an integer >= 0; using 5000");
     expect_one("CTIMER_MODE", "full", "ctimer: CTIMER_MODE='full' is not 'trace' or 'summary'; using trace");
     expect_one("CTIMER_BUFFER_KB", "64",
                "ctimer: CTIMER_BUFFER_KB='64' is not an integer in 128..16777216; using 4096");
