@@ -26,10 +26,13 @@
 #define CTIMER_CHUNK_WORDS (CTIMER_CHUNK_BYTES / sizeof(uint64_t))
 /*
  * The hot path takes the fast route while pos < end, and end = chunk + WORDS - SLACK.  A fast-path
- * enter starts at most at WORDS-SLACK-1 and uses 3 words, so afterwards at least SLACK-2 = 3 words are
- * left: room for the 2-word end marker the thread-exit destructor appends without a new chunk.
+ * enter starts at most at end-1 and uses 3 words.  A signal handler landing between the hot path's
+ * test and its claim (hotpath.c) may push pos up to 2 words past end first, and the claim then takes
+ * 3 more, so at most end+5 is used and 3 words are left: room for the 2-word end marker the
+ * thread-exit destructor appends without a new chunk.  (Each further nested handler level in that
+ * one-instruction window would need 3 more words: it takes a handler interrupted by another there.)
  */
-#define CTIMER_CHUNK_SLACK 5
+#define CTIMER_CHUNK_SLACK 8
 
 #define CTIMER_EXIT_BIT (UINT64_C(1) << 63)
 #define CTIMER_MARK_GAP UINT64_C(1)

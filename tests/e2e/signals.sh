@@ -1,0 +1,34 @@
+#!/bin/bash
+# A profiling timer's handler runs instrumented code on top of instrumented code, landing anywhere,
+# in the runtime's hot path too.  Every handler call is either recorded or counted in runs.dropped
+# (a handler that interrupts the runtime's slow path cannot record: two per tick, handler and
+# on_tick), never silently lost, and the interrupted calls stay exact.
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=200
+FIB_CALLS=$((ROUNDS * 21891)) # fib(20) makes 21 891 calls
+
+build_plain plain signals.c -O0
+run_plain plain ./plain "$ROUNDS"
+checksum=$(head -n 1 plain.out)
+
+for cfg in "late -O0" "early -O2"; do
+    read -r placement opt <<<"$cfg"
+    build "sig_$placement" signals.c "$opt" +placement="$placement"
+    for mode in summary trace; do
+        name=${placement}_$mode
+        CTIMER_MODE=$mode run "$name" "./sig_$placement" "$ROUNDS"
+        expect_eq "$name: exit status" 0 "$RC"
+        expect_eq "$name: checksum" "$checksum" "$(head -n 1 "$name.out")"
+        ticks=$(sed -n 2p "$name.out")
+        expect_ge "$name: handler calls the program counted" 1 "$ticks"
+        expect_eq "$name: calls of fib" "$FIB_CALLS" "$(calls fib)"
+        on_tick=$(calls on_tick)
+        expect_eq "$name: calls of handler = calls of on_tick" "$on_tick" "$(calls handler)"
+        dropped=$(q "SELECT dropped FROM runs WHERE table_name = '$RUN'")
+        expect_eq "$name: recorded + dropped/2 = handler calls (recorded $on_tick, dropped $dropped)" \
+            "$ticks" $((on_tick + dropped / 2))
+        expect_eq "$name: dropped is even (handler and on_tick)" 0 $((dropped % 2))
+    done
+done
+finish
