@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # bench/run.sh — ctimer's benchmark: the cost of ctimer against plain -O2 and against other
 # function tracers (-finstrument-functions, uftrace, clang XRay, gprof), on small workloads and on
-# a real program (the SQLite shell), plus the plugin's compile-time cost.  bench/README.md explains
-# every figure and holds the latest results.
+# two real programs (the SQLite shell, the Lua 5.2 interpreter), plus the plugin's compile-time
+# cost.  On the real programs it also measures the plugin's size-threshold levers (min-stmts,
+# min-stmts-scope, methods) and the runtime's defaults.  bench/README.md explains every figure and
+# holds the latest results.
 #
-#   bash bench/run.sh            # full run: 5 interleaved repetitions (BENCH_REPS), ~11 minutes when quiet
-#   bash bench/run.sh --quick    # smoke test: 1 repetition, small inputs, 3-4 minutes (builds)
+#   bash bench/run.sh            # full run: 5 interleaved repetitions (BENCH_REPS), ~17 minutes when quiet
+#   bash bench/run.sh --quick    # smoke test: 1 repetition, small inputs, 4-5 minutes (builds)
 #   bash bench/run.sh --help     # options and environment
 #
 # It installs what it needs (apt-get), builds ctimer with CMake, fetches the SQLite amalgamation
-# from the npm package `sqlite3` into a cache outside the repository, builds every workload in
-# every variant, runs them interleaved (variant A rep 1, B rep 1, ..., A rep 2, ...) and prints
-# Markdown tables of medians; the tables and the raw measurements are saved in the results dir.
+# (npm package `sqlite3`) and the Lua sources (npm package `lua.vm.js`) into a cache outside the
+# repository, builds every workload in every variant, runs them interleaved (variant A rep 1, B rep
+# 1, ..., A rep 2, ...) and prints Markdown tables of medians; the tables and the raw measurements
+# are saved in the results dir.
 set -euo pipefail
 
 usage() {
@@ -19,22 +22,43 @@ usage() {
 usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIST] [--no-install] [--keep]
 
   --quick           1 repetition (unless --reps), small inputs, compile time measured once: a
-                    smoke test of the whole pipeline, ~4 minutes (mostly building)
+                    smoke test of the whole pipeline, ~5 minutes (mostly building)
   --reps N          repetitions (default: $BENCH_REPS, else 5)
-  --workloads LIST  comma-separated subset of: fib,vtable,threads,sqlite,compile (default: all)
+  --workloads LIST  comma-separated subset of: fib,vtable,threads,sqlite,lua,compile (default: all)
   --variants LIST   comma-separated subset of the run variants (plain is always run), e.g.
-                    ct-summary,ct-trace,finstr (default: all; see bench/README.md)
+                    ct-summary,ct-trace,finstr (default: all; see bench/README.md and below)
   --no-install      do not apt-get anything; fail if something is missing
   --keep            keep the work directory (binaries, databases, traces)
   --report DIR      only print the tables again from the results directory DIR of an earlier run
 
+run variants (the build kind in brackets; every ct-* variant but the *-default ones sets its
+CTIMER_MODE and CTIMER_MIN_NS explicitly, so a change of the runtime's defaults does not move them):
+  plain, plain-clang    gcc -O2, clang-14 -O2: the baselines
+  ct-summary            ctimer, placement=late [ctlate]; CTIMER_MODE=summary (aggregates only)
+  ct-min1us             [ctlate] CTIMER_MODE=trace CTIMER_MIN_NS=1000 (rows for calls >= 1 us)
+  ct-trace              [ctlate] CTIMER_MODE=trace CTIMER_MIN_NS=0 (a row for every call)
+  ct-early-summary, ct-early-trace   placement=early [ctearly], as above; fib only
+  ct-default            [ctlate] no CTIMER_* variable but CTIMER_DB: the runtime's defaults
+  the plugin's size-threshold levers, sqlite and lua only, each run with CTIMER_MODE=summary
+  (ct-*-summary) and with the runtime's defaults (ct-*-default, only CTIMER_DB set):
+  ct-leaf50-*           [ctleaf50] -fplugin-arg-ctimer-min-stmts=50: leaf functions of fewer than
+                        50 GIMPLE statements are not timed
+  ct-noloop50-*         [ctnoloop50] also min-stmts-scope=noloop: functions of fewer than 50
+                        statements without a loop are not timed, leaf or not (XRay's rule)
+  ct-noloop50-nm-*      [ctnoloop50-nomethods] the same plus methods=off (no method call sites)
+  finstr                -finstrument-functions with empty hooks
+  uftrace, gprof        -pg: uftrace record, gprof's mcount
+  xray-fdr, xray-basic  clang-14 -fxray-instrument -fxray-instruction-threshold=1
+
 environment:
   BENCH_REPS         repetitions (default 5)
-  BENCH_HEAVY_REPS   repetitions of the slowest variants (ct-trace, uftrace, xray-fdr, xray-basic: 10 to
-                     60 s each) on the workloads with tens of millions of calls (vtable, sqlite);
-                     default min(3, reps), to keep the default run under 15 minutes
+  BENCH_HEAVY_REPS   repetitions of the slowest variants (ct-trace, uftrace, xray-fdr, xray-basic: 5 to
+                     60 s each) on the workloads with tens of millions of calls (vtable, sqlite, lua);
+                     default min(3, reps), to keep the default run under 20 minutes
   BENCH_CACHE        download cache (default ~/.cache/ctimer-bench); never inside the repository
   BENCH_SQLITE_NPM   npm package spec holding the amalgamation (default sqlite3@6.0.1)
+  BENCH_LUA_NPM      npm package spec holding the Lua 5.2 sources in package/lua/src/
+                     (default lua.vm.js@0.0.1)
   BENCH_BUILD_DIR    ctimer build directory (default <repo>/build)
   BENCH_WORK_PARENT  where the work directory is created, on local disk (default /var/tmp)
   BENCH_OUT          results directory (default <work dir>/results, kept)
@@ -47,13 +71,14 @@ EOF
 # ---------------------------------------------------------------------------------------------
 QUICK=0
 REPS=${BENCH_REPS:-5}
-WORKLOADS=fib,vtable,threads,sqlite,compile
+WORKLOADS=fib,vtable,threads,sqlite,lua,compile
 ONLY_VARIANTS=
 INSTALL=1
 KEEP=0
 REPORT_ONLY=
 REPS_SET=0
 SQLITE_VERSION=
+LUA_VERSION=
 while [[ $# -gt 0 ]]; do
     case $1 in
     --quick) QUICK=1 ;;
@@ -76,7 +101,7 @@ done
 HEAVY_REPS=${BENCH_HEAVY_REPS:-$((REPS < 3 ? REPS : 3))}
 [[ $HEAVY_REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_HEAVY_REPS must be a positive integer" >&2; exit 2; }
 for w in ${WORKLOADS//,/ }; do
-    case $w in fib | vtable | threads | sqlite | compile) ;; *) echo "run.sh: unknown workload '$w'" >&2; exit 2 ;; esac
+    case $w in fib | vtable | threads | sqlite | lua | compile) ;; *) echo "run.sh: unknown workload '$w'" >&2; exit 2 ;; esac
 done
 has_workload() { [[ ",$WORKLOADS," == *",$1,"* ]]; }
 
@@ -86,6 +111,7 @@ CACHE=${BENCH_CACHE:-${HOME:-/root}/.cache/ctimer-bench}
 BUILD=${BENCH_BUILD_DIR:-$REPO/build}
 JOBS=${BENCH_JOBS:-$(nproc)}
 SQLITE_NPM=${BENCH_SQLITE_NPM:-sqlite3@6.0.1}
+LUA_NPM=${BENCH_LUA_NPM:-lua.vm.js@0.0.1}
 case $(realpath -m "$CACHE")/ in "$REPO"/*) echo "run.sh: BENCH_CACHE must be outside the repository" >&2; exit 2 ;; esac
 
 # Workload sizes.
@@ -95,6 +121,7 @@ if [[ $QUICK == 1 ]]; then
     THREAD_COUNTS=(1 4 16)
     THREAD_CALLS=150000
     SQLITE_ROWS=10000
+    LUA_ROUNDS=2
     COMPILE_REPS=1
 else
     FIB_N=32
@@ -102,6 +129,7 @@ else
     THREAD_COUNTS=(1 2 4 8 16)
     THREAD_CALLS=1500000
     SQLITE_ROWS=100000
+    LUA_ROUNDS=10 # ~0.21 s plain on a 2-core VM, like the Lua run quoted in the issue
     COMPILE_REPS=3
 fi
 
@@ -231,9 +259,44 @@ make_sql() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The Lua 5.2 sources, from the npm package lua.vm.js (package/lua/src/: the C sources of Lua 5.2.4,
+# lua.c the interpreter, luac.c the compiler, which the benchmark does not build)
+# ---------------------------------------------------------------------------------------------
+fetch_lua() {
+    mkdir -p "$CACHE"
+    local dir
+    dir=$(find "$CACHE/src" -maxdepth 1 -type d -name 'lua-*' 2>/dev/null | sort | tail -n 1 || true)
+    if [[ -z $dir || ! -f $dir/lua.h || ! -f $dir/lua.c || ! -f $dir/lvm.c ]]; then
+        say "fetching $LUA_NPM with npm pack into $CACHE"
+        local tgz
+        tgz=$(cd "$CACHE" && npm pack --silent "$LUA_NPM" 2>"$WORK/logs/npm-lua.log" | tail -n 1) ||
+            { cat "$WORK/logs/npm-lua.log" >&2; die "npm pack $LUA_NPM failed"; }
+        [[ -f $CACHE/$tgz ]] || die "npm pack did not produce a tarball (got '$tgz')"
+        rm -rf "$CACHE/tmp"
+        mkdir -p "$CACHE/src" "$CACHE/tmp"
+        # Only the C sources: the package also holds a prebuilt liblua.a and the JavaScript build.
+        tar xzf "$CACHE/$tgz" -C "$CACHE/tmp" --wildcards 'package/lua/src/*.c' 'package/lua/src/*.h' ||
+            die "$tgz holds no package/lua/src/*.c"
+        local t=$CACHE/tmp/package/lua/src ver
+        [[ -f $t/lua.h && -f $t/lua.c ]] || die "$tgz holds no package/lua/src/lua.c and lua.h"
+        ver=$(awk -F'"' '/^#define LUA_VERSION_(MAJOR|MINOR|RELEASE)[ \t]/ { v = v (v == "" ? "" : ".") $2 } END { print v }' "$t/lua.h")
+        [[ $ver =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "no Lua version in $tgz's lua.h (got '$ver')"
+        rm -rf "$CACHE/src/lua-$ver"
+        mv "$t" "$CACHE/src/lua-$ver"
+        rm -rf "$CACHE/tmp"
+        dir=$CACHE/src/lua-$ver
+    fi
+    LUA_DIR=$dir
+    LUA_VERSION=${dir##*/lua-}
+    say "Lua $LUA_VERSION sources: $LUA_DIR"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Build kinds.  Each sets CC, CF (compile flags), LF (link flags), EXTRA (objects), LIBS.
 # ---------------------------------------------------------------------------------------------
 SQLITE_CF=(-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1)
+# Lua's own "posix" configuration (its Makefile's linux target adds dlopen and readline, not wanted)
+LUA_CF=(-DLUA_COMPAT_ALL -DLUA_USE_POSIX)
 
 kind_flags() { # KIND
     CC=gcc CF=(-O2) LF=() EXTRA=() LIBS=()
@@ -242,6 +305,12 @@ kind_flags() { # KIND
     clang) CC=clang-14 ;;
     ctlate) CF+=(-fplugin="$PLUGIN") LIBS=("${RT_LIBS[@]}") ;;
     ctearly) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-placement=early) LIBS=("${RT_LIBS[@]}") ;;
+    # The size-threshold levers (real programs only), all placement=late: see LEVER_KINDS.
+    ctleaf50) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-min-stmts=50) LIBS=("${RT_LIBS[@]}") ;;
+    ctnoloop50) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-min-stmts=50 -fplugin-arg-ctimer-min-stmts-scope=noloop)
+        LIBS=("${RT_LIBS[@]}") ;;
+    ctnoloop50-nomethods) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-min-stmts=50
+        -fplugin-arg-ctimer-min-stmts-scope=noloop -fplugin-arg-ctimer-methods=off) LIBS=("${RT_LIBS[@]}") ;;
     finstr) CF+=(-finstrument-functions) EXTRA=("$WORK/obj/hooks_empty.o") ;;
     finstrcount) CF+=(-finstrument-functions) EXTRA=("$WORK/obj/hooks_count.o") ;;
     pg) CF+=(-pg) LF=(-pg) ;;
@@ -271,22 +340,37 @@ build_group() {
     mkdir -p "$d"
     local pthread=() objs=()
     [[ $w == threads ]] && pthread=(-pthread)
-    if [[ $w != sqlite ]]; then
+    if [[ $w == lua ]]; then
+        # Lua: every source but luac.c (the compiler), lua.c's main renamed, and bench/program_main.c
+        # (timing).  No renaming of symbols: libctimer's writer calls the system SQLite, not Lua.
+        local f b
+        for f in "$LUA_DIR"/*.c; do
+            b=$(basename "$f" .c)
+            case $b in
+            luac) continue ;;
+            lua) $CC "${CF[@]}" "${LUA_CF[@]}" -Dmain=ctb_program_main -c "$f" -o "$d/$b.o" ;;
+            *) $CC "${CF[@]}" "${LUA_CF[@]}" -c "$f" -o "$d/$b.o" ;;
+            esac
+            objs+=("$d/$b.o")
+        done
+        $CC "${CF[@]}" -I"$BENCH" -DCTB_WORKLOAD='"lua"' -c "$BENCH/program_main.c" -o "$d/program_main.o"
+        objs+=("$d/program_main.o" -lm)
+    elif [[ $w != sqlite ]]; then
         $CC "${CF[@]}" "${pthread[@]}" -I"$BENCH" -c "$BENCH/$w.c" -o "$d/$w.o"
         objs=("$d/$w.o")
     else
-        # SQLite: the amalgamation, the shell (its main renamed) and bench/sqlite_main.c (timing).
+        # SQLite: the amalgamation, the shell (its main renamed) and bench/program_main.c (timing).
         # sqlite3.o may be there already: the compile-time measurement leaves plain's and ctlate's.
         [[ -f $d/sqlite3.o ]] || $CC "${CF[@]}" "${SQLITE_CF[@]}" -c "$SQLITE_DIR/sqlite3.c" -o "$d/sqlite3.o"
-        $CC "${CF[@]}" "${SQLITE_CF[@]}" -I"$SQLITE_DIR" -Dmain=ctb_shell_main -c "$SQLITE_DIR/shell.c" -o "$d/shell.o"
-        $CC "${CF[@]}" -I"$BENCH" -c "$BENCH/sqlite_main.c" -o "$d/sqlite_main.o"
+        $CC "${CF[@]}" "${SQLITE_CF[@]}" -I"$SQLITE_DIR" -Dmain=ctb_program_main -c "$SQLITE_DIR/shell.c" -o "$d/shell.o"
+        $CC "${CF[@]}" -I"$BENCH" -DCTB_WORKLOAD='"sqlite"' -c "$BENCH/program_main.c" -o "$d/program_main.o"
         # The program's SQLite must not be the one libctimer's writer calls (the writer would run,
         # and time, this instrumented copy): rename every global symbol of the program's copy.
         nm -g --defined-only "$d/sqlite3.o" "$d/shell.o" |
-            awk 'NF == 3 && $3 != "ctb_shell_main" { print $3, "ctbsq_" $3 }' | sort -u >"$d/rename.map"
+            awk 'NF == 3 && $3 != "ctb_program_main" { print $3, "ctbsq_" $3 }' | sort -u >"$d/rename.map"
         objcopy --redefine-syms="$d/rename.map" "$d/sqlite3.o" "$d/sqlite3.r.o"
         objcopy --redefine-syms="$d/rename.map" "$d/shell.o" "$d/shell.r.o"
-        objs=("$d/sqlite3.r.o" "$d/shell.r.o" "$d/sqlite_main.o" -lm)
+        objs=("$d/sqlite3.r.o" "$d/shell.r.o" "$d/program_main.o" -lm)
     fi
     for k in "${kinds[@]}"; do
         kind_flags "$k"
@@ -294,17 +378,29 @@ build_group() {
     done
 }
 
+# The plugin's size-threshold levers, built for the real programs only (sqlite, lua).
+LEVER_KINDS=(ctleaf50 ctnoloop50 ctnoloop50-nomethods)
+is_real_program() { [[ $1 == sqlite || $1 == lua ]]; }
+
 groups_for() { # WORKLOAD
-    local g="plain clang ctlate finstr+finstrcount pg+pgcount xray"
+    local g="plain clang ctlate finstr+finstrcount pg+pgcount xray" k v
     [[ $1 == fib ]] && g+=" ctearly"
+    if is_real_program "$1"; then
+        # A lever build only when one of its variants runs (each costs a full compile of the program).
+        for k in "${LEVER_KINDS[@]}"; do
+            for v in $(variants_for "$1"); do
+                if [[ $(variant_kind "$v") == "$k" ]]; then g+=" $k"; break; fi
+            done
+        done
+    fi
     echo "$g"
 }
 
 build_all() {
     local w g job failed=()
     local -a jobs_list=()
-    # The sqlite groups first: they take longest.
-    for w in sqlite fib vtable threads; do
+    # The real programs' groups first: they take longest.
+    for w in sqlite lua fib vtable threads; do
         has_workload "$w" || continue
         for g in $(groups_for "$w"); do jobs_list+=("$w.$g"); done
     done
@@ -355,6 +451,7 @@ has_workload fib && CASES+=(fib)
 has_workload vtable && CASES+=(vtable)
 if has_workload threads; then for t in "${THREAD_COUNTS[@]}"; do CASES+=("threads-$t"); done; fi
 has_workload sqlite && CASES+=(sqlite)
+has_workload lua && CASES+=(lua)
 
 case_setup() { # CASE: sets WL (workload) and ARGS
     case $1 in
@@ -362,15 +459,22 @@ case_setup() { # CASE: sets WL (workload) and ARGS
     vtable) WL=vtable ARGS=("${VTABLE_ARGS[@]}") ;;
     threads-*) WL=threads ARGS=("${1#threads-}" "$THREAD_CALLS") ;;
     sqlite) WL=sqlite ARGS=(-batch :memory: ".read $WORK/sql/customers.sql" ".read $BENCH/sqlite_workload.sql") ;;
+    lua) WL=lua ARGS=("$BENCH/lua_workload.lua" "$LUA_ROUNDS") ;;
     esac
 }
 
-ALL_VARIANTS=(plain plain-clang ct-summary ct-min1us ct-trace ct-early-summary ct-early-trace
+# usage() says what each variant is.  ct-default and the lever variants (ct-leaf50-*,
+# ct-noloop50-*) run on the real programs only: on the small workloads every function is tiny, so a
+# size threshold would leave nothing (or everything) to time, and they would only lengthen the run.
+ALL_VARIANTS=(plain plain-clang ct-default ct-summary ct-min1us ct-trace ct-early-summary ct-early-trace
+    ct-leaf50-summary ct-leaf50-default ct-noloop50-summary ct-noloop50-default
+    ct-noloop50-nm-summary ct-noloop50-nm-default
     finstr uftrace gprof xray-fdr xray-basic)
 variants_for() { # CASE
     local v out=()
     for v in "${ALL_VARIANTS[@]}"; do
         [[ $v == ct-early-* && $1 != fib ]] && continue
+        [[ ($v == ct-default || $v == ct-leaf50-* || $v == ct-noloop50-*) ]] && ! is_real_program "$1" && continue
         [[ -n $ONLY_VARIANTS && $v != plain && ",$ONLY_VARIANTS," != *",$v,"* ]] && continue
         out+=("$v")
     done
@@ -379,13 +483,14 @@ variants_for() { # CASE
 variant_kind() { # VARIANT -> build kind
     case $1 in
     plain) echo plain ;; plain-clang) echo clang ;;
-    ct-early-*) echo ctearly ;; ct-*) echo ctlate ;;
+    ct-early-*) echo ctearly ;; ct-leaf50-*) echo ctleaf50 ;;
+    ct-noloop50-nm-*) echo ctnoloop50-nomethods ;; ct-noloop50-*) echo ctnoloop50 ;; ct-*) echo ctlate ;;
     finstr) echo finstr ;; uftrace | gprof) echo pg ;; xray-*) echo xray ;;
     esac
 }
 # Writer-bound variants get fewer repetitions on the big workloads (see BENCH_HEAVY_REPS).
 variant_reps() { # CASE VARIANT
-    if [[ ($1 == vtable || $1 == sqlite) && ($2 == ct-trace || $2 == uftrace || $2 == xray-*) ]]; then
+    if [[ ($1 == vtable || $1 == sqlite || $1 == lua) && ($2 == ct-trace || $2 == uftrace || $2 == xray-*) ]]; then
         echo "$HEAVY_REPS"
     else
         echo "$REPS"
@@ -471,11 +576,21 @@ run_one() { # CASE VARIANT REP
     ct-*)
         db=$WORK/db/$c.$v.db
         rm -f "$db" "$db-wal" "$db-shm"
-        envs=(CTIMER_DB="$db" CTIMER_RUN="b_${c//-/_}_${v//-/_}_$rep" CTIMER_APP_ID="bench-$c")
+        # Every variant but *-default states its mode and threshold: the runtime's defaults change
+        # (CTIMER_MIN_NS went from 0 to 5 us), and ct-trace must stay a full trace whatever they are.
+        # The *-default variants measure exactly those defaults: CTIMER_DB only (ct_stats finds the
+        # run's table as the newest row of runs).
         case $v in
-        *-summary) envs+=(CTIMER_MODE=summary) ;;
-        *-min1us) envs+=(CTIMER_MIN_NS=1000) ;;
-        *-trace) envs+=(CTIMER_MIN_NS=0) ;;
+        *-default) envs=(CTIMER_DB="$db") ;;
+        *)
+            envs=(CTIMER_DB="$db" CTIMER_RUN="b_${c//-/_}_${v//-/_}_$rep" CTIMER_APP_ID="bench-$c")
+            case $v in
+            *-summary) envs+=(CTIMER_MODE=summary) ;;
+            *-min1us) envs+=(CTIMER_MODE=trace CTIMER_MIN_NS=1000) ;;
+            *-trace) envs+=(CTIMER_MODE=trace CTIMER_MIN_NS=0) ;;
+            *) die "run variant $v: no CTIMER_MODE/CTIMER_MIN_NS for it" ;;
+            esac
+            ;;
         esac
         ;;
     xray-fdr) envs=(XRAY_OPTIONS="patch_premain=true xray_mode=xray-fdr verbosity=0 xray_logfile_base=$RUNDIR/xray-log.") ;;
@@ -536,6 +651,7 @@ case_title() {
     vtable) echo "vtable: struct-ops dispatch + qsort callback (args ${VTABLE_ARGS[*]})" ;;
     threads-*) echo "threads: ${1#threads-} thread(s), $THREAD_CALLS calls of step() in total" ;;
     sqlite) echo "sqlite: SQLite ${SQLITE_VERSION:-} shell on :memory:, $SQLITE_ROWS orders + $((SQLITE_ROWS / 5)) customers" ;;
+    lua) echo "lua: Lua ${LUA_VERSION:-} interpreter running lua_workload.lua, ${LUA_ROUNDS:-} rounds" ;;
     esac
 }
 
@@ -557,11 +673,14 @@ CREATE TABLE compile(k TEXT, rep INT, ms INT);
 -- variants: display order, baseline, where the call count comes from
 CREATE TABLE vinfo(v TEXT PRIMARY KEY, o INT, base TEXT, ck TEXT);
 INSERT INTO vinfo VALUES
- ('plain', 1, 'plain', NULL), ('plain-clang', 2, 'plain', NULL),
- ('ct-summary', 3, 'plain', 'db'), ('ct-min1us', 4, 'plain', 'db'), ('ct-trace', 5, 'plain', 'db'),
- ('ct-early-summary', 6, 'plain', 'db'), ('ct-early-trace', 7, 'plain', 'db'),
- ('finstr', 8, 'plain', 'finstrcount'), ('uftrace', 9, 'plain', 'pgcount'), ('gprof', 10, 'plain', 'pgcount'),
- ('xray-fdr', 11, 'plain-clang', 'xraycount'), ('xray-basic', 12, 'plain-clang', 'xraycount');
+ ('plain', 1, 'plain', NULL), ('plain-clang', 2, 'plain', NULL), ('ct-default', 3, 'plain', 'db'),
+ ('ct-summary', 4, 'plain', 'db'), ('ct-min1us', 5, 'plain', 'db'), ('ct-trace', 6, 'plain', 'db'),
+ ('ct-early-summary', 7, 'plain', 'db'), ('ct-early-trace', 8, 'plain', 'db'),
+ ('ct-leaf50-summary', 9, 'plain', 'db'), ('ct-leaf50-default', 10, 'plain', 'db'),
+ ('ct-noloop50-summary', 11, 'plain', 'db'), ('ct-noloop50-default', 12, 'plain', 'db'),
+ ('ct-noloop50-nm-summary', 13, 'plain', 'db'), ('ct-noloop50-nm-default', 14, 'plain', 'db'),
+ ('finstr', 15, 'plain', 'finstrcount'), ('uftrace', 16, 'plain', 'pgcount'), ('gprof', 17, 'plain', 'pgcount'),
+ ('xray-fdr', 18, 'plain-clang', 'xraycount'), ('xray-basic', 19, 'plain-clang', 'xraycount');
 CREATE VIEW ok AS SELECT * FROM raw WHERE rc = 0 AND awall_ns > 0;
 CREATE VIEW long AS
   SELECT c, v, 'pwall' AS m, pwall_us * 1000.0 AS val FROM ok UNION ALL
@@ -689,12 +808,12 @@ report() {
 describe_machine() {
     {
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-        echo "- command: \`bash bench/run.sh$([[ $QUICK == 1 ]] && echo ' --quick')\` (reps $REPS; ct-trace, uftrace and XRay on vtable/sqlite: $HEAVY_REPS)"
+        echo "- command: \`bash bench/run.sh$([[ $QUICK == 1 ]] && echo ' --quick')\` (reps $REPS; ct-trace, uftrace and XRay on vtable/sqlite/lua: $HEAVY_REPS)"
         echo "- ctimer: commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" status --porcelain -- plugin runtime 2>/dev/null | grep -q . && echo ' + uncommitted changes in plugin/ or runtime/')"
         echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores$(lscpu | grep -q '^Hypervisor vendor' && echo " (under $(lscpu | sed -n 's/^Hypervisor vendor: *//p'))")"
         echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
         echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-        echo "- $(gcc --version | head -n 1); $(clang-14 --version | head -n 1); $(uftrace --version | head -n 1); SQLite ${SQLITE_VERSION:-?} ($SQLITE_NPM)"
+        echo "- $(gcc --version | head -n 1); $(clang-14 --version | head -n 1); $(uftrace --version | head -n 1); SQLite ${SQLITE_VERSION:-?} ($SQLITE_NPM); Lua ${LUA_VERSION:-?} ($LUA_NPM)"
     } >"$OUT/machine.md"
     cat "$OUT/machine.md"
 }
@@ -722,6 +841,7 @@ main() {
     build_helpers
     if has_workload sqlite || has_workload compile; then fetch_sqlite; fi
     has_workload sqlite && make_sql
+    if has_workload lua; then fetch_lua; fi
     : >"$OUT/compile.tsv"
     : >"$OUT/counts.tsv"
     : >"$OUT/raw.tsv"
@@ -731,7 +851,7 @@ main() {
     [[ ${#CASES[@]} -gt 0 ]] && run_counts
     [[ ${#CASES[@]} -gt 0 ]] && run_all
     declare -p QUICK REPS HEAVY_REPS COMPILE_REPS FIB_N VTABLE_ARGS THREAD_CALLS SQLITE_ROWS SQLITE_NPM \
-        SQLITE_VERSION >"$OUT/params.sh" 2>/dev/null || true
+        SQLITE_VERSION LUA_ROUNDS LUA_NPM LUA_VERSION >"$OUT/params.sh" 2>/dev/null || true
     echo
     describe_machine
     echo
