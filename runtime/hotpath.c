@@ -30,27 +30,6 @@ static inline __attribute__((always_inline)) uint64_t stack_position(void)
 }
 
 /*
- * Claims n words at tl->pos in one instruction and returns where they start.  A signal handler that
- * records calls runs either before it (and we claim after its events) or after it (and it appends
- * after ours): with a separate load and store, a handler landing between them had its events
- * overwritten.  Not `lock`ed: only this thread and its signal handlers touch pos.  The words claimed
- * may start past end when a handler filled the chunk after our test: the slack covers them.
- */
-static inline __attribute__((always_inline)) uint64_t *claim(struct ctimer_tls *tl, size_t n)
-{
-#if defined(__x86_64__)
-    uintptr_t p = n * sizeof(uint64_t);
-    __asm__ volatile("xaddq %0, %1" : "+r"(p), "+m"(tl->pos) : : "memory");
-    return (uint64_t *)p;
-#else
-    uint64_t *p = tl->pos;
-    __atomic_store_n(&tl->pos, p + n, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    return p;
-#endif
-}
-
-/*
  * The fast route reads the TSC inline.  Without an invariant TSC, every event goes through the slow
  * path, which reads CLOCK_MONOTONIC (~20 ns anyway): a clock_gettime call here would make the compiler
  * set up a stack frame on the fast route too.
@@ -68,7 +47,7 @@ uint64_t __ctimer_enter(struct ctimer_desc *desc)
     struct ctimer_tls *tl = &ctimer_tls;
     if (!FAST_ROUTE(tl->pos, tl))
         return ctimer_enter_slow(desc, stack_position());
-    uint64_t *p = claim(tl, CTIMER_ENTER_WORDS);
+    uint64_t *p = ctimer_claim(tl, CTIMER_ENTER_WORDS);
     uint64_t t = FAST_CLOCK();
     p[1] = t;
     p[2] = stack_position();
@@ -85,7 +64,7 @@ void __ctimer_exit(uint64_t t0)
     }
     /* t0 == 0 (the enter recorded nothing) is not tested here: it only happens on a thread that is
      * not recording, whose pos == end; if it does reach a chunk the writer ignores it. */
-    uint64_t *p = claim(tl, CTIMER_EXIT_WORDS);
+    uint64_t *p = ctimer_claim(tl, CTIMER_EXIT_WORDS);
     p[1] = FAST_CLOCK();
     ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
 }

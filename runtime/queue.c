@@ -119,18 +119,27 @@ static void gen_end(struct ctimer_thread *t)
 }
 
 /* Makes `chunk` current: pos first and end last, so a signal handler never sees pos < end while they
- * belong to different chunks. */
-static void set_current(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos)
+ * belong to different chunks.  `between` runs inside the same seqlock section, after the old chunk
+ * stopped being current: what it moves stays consistent for the writer's final snapshot. */
+static void set_current_and(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos,
+                            void (*between)(struct ctimer_thread *, struct ctimer_slot), struct ctimer_slot arg)
 {
     tl->end = NULL;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     gen_begin(t);
     atomic_store_explicit(&t->cur, chunk, memory_order_relaxed);
     __atomic_store_n(&tl->pos, pos, __ATOMIC_RELAXED);
+    if (between)
+        between(t, arg);
     gen_end(t);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     if (chunk)
         tl->end = chunk + CTIMER_CHUNK_WORDS - CTIMER_CHUNK_SLACK;
+}
+
+static void set_current(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos)
+{
+    set_current_and(tl, t, chunk, pos, NULL, (struct ctimer_slot){NULL, 0});
 }
 
 void ctimer_wake_writer(int force)
@@ -144,20 +153,47 @@ void ctimer_wake_writer(int force)
     pthread_mutex_unlock(&ctimer_rt.wk_mu);
 }
 
+/* The full ring holds every chunk the thread may own, so a push cannot fail. */
+static void push_chunk(struct ctimer_thread *t, struct ctimer_slot s)
+{
+    if (s.chunk)
+        (void)ctimer_ring_push(&t->full, s);
+}
+
+/* The held chunk goes to the writer, and `s` (the chunk just filled) is held in its place. */
+static void push_held_hold(struct ctimer_thread *t, struct ctimer_slot s)
+{
+    push_chunk(t, t->held);
+    t->held = s;
+}
+
+/* The held chunk, then `s`, go to the writer. */
+static void push_held_and(struct ctimer_thread *t, struct ctimer_slot s)
+{
+    push_chunk(t, t->held);
+    t->held = (struct ctimer_slot){NULL, 0};
+    push_chunk(t, s);
+}
+
 /*
- * Hands the current chunk (used words [0, pos)) to the writer.  The full ring holds every chunk the
- * thread may own, so the push cannot fail.  The writer is woken only once a quarter of the thread's
- * buffer is queued (or when `urgent`): a wake-up is a system call, and an inter-processor interrupt
- * under virtualisation, too dear for every 64 KiB.  Otherwise the writer's 10 ms poll finds it.
+ * Hands the current chunk (used words [0, pos)) on.  When `hold`, it is held back and the chunk held
+ * before it goes to the writer instead.  Why: a refill may run inside a signal handler that
+ * interrupted the hot path between its claim and its store of word 0.  That event belongs to the
+ * chunk being replaced, and is written when the handler returns; a chunk pushed at once could
+ * already be decoded (stopping at the unwritten event, and losing it and the handler's calls after
+ * it) or recycled.  Held for one more chunk, it is complete when the writer sees it.
+ *
+ * The writer is woken only once a quarter of the thread's buffer is queued (or when `urgent`): a
+ * wake-up is a system call, and an inter-processor interrupt under virtualisation, too dear for
+ * every 64 KiB.  Otherwise the writer's 10 ms poll finds it.
  */
-static void push_current(struct ctimer_tls *tl, struct ctimer_thread *t, int urgent)
+static void push_current(struct ctimer_tls *tl, struct ctimer_thread *t, int urgent, int hold)
 {
     uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-    if (!cur)
+    if (!cur && !t->held.chunk)
         return;
-    struct ctimer_slot s = {cur, (size_t)(tl->pos - cur)};
-    (void)ctimer_ring_push(&t->full, s);
-    set_current(tl, t, NULL, NULL);
+    struct ctimer_slot s = {cur, cur ? (size_t)(tl->pos - cur) : 0};
+    set_current_and(tl, t, NULL, NULL, hold ? push_held_hold : push_held_and, s);
     if (urgent || ctimer_ring_count(&t->full) * 4 >= t->max_chunks)
         ctimer_wake_writer(0);
 }
@@ -216,11 +252,25 @@ fail:
 /* Appends a 2-word marker event at pos (the caller made sure it fits). */
 static void put_marker(struct ctimer_tls *tl, uint64_t mark, uint64_t arg)
 {
-    uint64_t *m = tl->pos;
-    __atomic_store_n(&tl->pos, m + CTIMER_MARK_WORDS, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t *m = ctimer_claim(tl, CTIMER_MARK_WORDS);
     m[1] = arg;
     ctimer_publish_word0(m, mark);
+}
+
+/*
+ * Reports the calls signal handlers could not record (they ran while this thread was in the slow
+ * path) with a LOST marker, if any are pending and the marker fits before the chunk's real end
+ * with `keep` words to spare.  Called with tl->busy set.  A handler that adds to tl->lost meanwhile
+ * leaves its count for the next report.
+ */
+static void report_lost(struct ctimer_tls *tl, struct ctimer_thread *t, size_t keep)
+{
+    uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
+    uint64_t lost = __atomic_load_n(&tl->lost, __ATOMIC_RELAXED);
+    if (!lost || !cur || tl->pos + CTIMER_MARK_WORDS + keep > cur + CTIMER_CHUNK_WORDS)
+        return;
+    __atomic_fetch_sub(&tl->lost, lost, __ATOMIC_RELAXED);
+    put_marker(tl, CTIMER_MARK_LOST, lost);
 }
 
 void ctimer_queue_thread_exit(void *arg)
@@ -234,11 +284,12 @@ void ctimer_queue_thread_exit(void *arg)
     pthread_mutex_lock(&ctimer_rt.reg_mu); /* not while the writer snapshots this thread */
     pthread_getname_np(pthread_self(), t->name, sizeof t->name);
     uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-    if (cur) {
-        /* stream.h: at least CTIMER_CHUNK_SLACK - 2 words are always left after the last event. */
+    /* stream.h: at least 3 words are always left after the last event, room for the end marker;
+     * usually 6, room for a LOST marker before it too. */
+    report_lost(tl, t, CTIMER_MARK_WORDS);
+    if (cur)
         put_marker(tl, CTIMER_MARK_END, ctimer_now());
-        push_current(tl, t, 0); /* the forced wake-up below follows */
-    }
+    push_current(tl, t, 0, 0); /* the held chunk too; the forced wake-up below follows */
     tl->thr = NULL;
     atomic_store_explicit(&t->finished, 1, memory_order_release);
     pthread_mutex_unlock(&ctimer_rt.reg_mu);
@@ -253,9 +304,10 @@ void ctimer_queue_handoff(void)
     if (!t || tl->busy)
         return;
     tl->busy = 1;
+    report_lost(tl, t, 0);
     uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-    if (cur && tl->pos > cur)
-        push_current(tl, t, 1);
+    if ((cur && tl->pos > cur) || t->held.chunk)
+        push_current(tl, t, 1, 0);
     tl->busy = 0;
 }
 
@@ -336,7 +388,7 @@ static int refill(struct ctimer_tls *tl, struct ctimer_thread *t)
         drop_and_reuse(tl, t, cur);
         return 0;
     }
-    push_current(tl, t, 0);
+    push_current(tl, t, 0, 1);
     if (!fresh && !(fresh = wait_for_chunk(t)))
         return -1;
     set_current(tl, t, fresh, fresh);
@@ -364,17 +416,12 @@ static uint64_t *reserve(struct ctimer_tls *tl, size_t n)
     }
     if (tl->pos >= tl->end && refill(tl, t) != 0)
         return NULL;
-    uint64_t lost = __atomic_load_n(&tl->lost, __ATOMIC_RELAXED);
-    if (lost) { /* report the calls a signal handler could not record (never silently lost) */
-        __atomic_fetch_sub(&tl->lost, lost, __ATOMIC_RELAXED);
-        put_marker(tl, CTIMER_MARK_LOST, lost);
+    if (__atomic_load_n(&tl->lost, __ATOMIC_RELAXED)) { /* never silently lost */
+        report_lost(tl, t, 0); /* pos < end: it fits */
         if (tl->pos >= tl->end && refill(tl, t) != 0)
             return NULL;
     }
-    uint64_t *p = tl->pos;
-    __atomic_store_n(&tl->pos, p + n, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    return p;
+    return ctimer_claim(tl, n);
 }
 
 uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
@@ -436,15 +483,16 @@ long ctimer_queue_snapshot(struct ctimer_thread *t, uint64_t *buf)
     for (int tries = 0; tries < 2000; tries++) {
         unsigned g1 = atomic_load_explicit(&t->gen, memory_order_acquire);
         if (!(g1 & 1)) {
+            struct ctimer_slot held = t->held;
             uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
             uint64_t *pos = __atomic_load_n(&t->tls->pos, __ATOMIC_ACQUIRE);
             long n = -1;
-            if (!cur)
+            if (held.nwords <= CTIMER_CHUNK_WORDS && (!cur || (pos >= cur && pos <= cur + CTIMER_CHUNK_WORDS))) {
                 n = 0;
-            else if (pos >= cur && pos <= cur + CTIMER_CHUNK_WORDS) {
-                n = pos - cur;
-                for (long i = 0; i < n; i++)
-                    buf[i] = __atomic_load_n(&cur[i], __ATOMIC_ACQUIRE);
+                for (size_t i = 0; held.chunk && i < held.nwords; i++)
+                    buf[n++] = __atomic_load_n(&held.chunk[i], __ATOMIC_ACQUIRE);
+                for (long i = 0; cur && i < pos - cur; i++)
+                    buf[n++] = __atomic_load_n(&cur[i], __ATOMIC_ACQUIRE);
             }
             atomic_thread_fence(memory_order_acquire);
             if (n >= 0 && atomic_load_explicit(&t->gen, memory_order_relaxed) == g1)
@@ -464,6 +512,7 @@ void ctimer_queue_free_thread(struct ctimer_thread *t)
     while (ctimer_ring_pop(&t->free, &s) == 0)
         chunk_free(s.chunk);
     chunk_free(atomic_load(&t->cur));
+    chunk_free(t->held.chunk);
     ctimer_ring_destroy(&t->full);
     ctimer_ring_destroy(&t->free);
     free(t);

@@ -31,6 +31,29 @@ struct ctimer_tls {
 };
 extern __thread struct ctimer_tls ctimer_tls __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
+/*
+ * Claims n words at tl->pos in one instruction and returns where they start.  A signal handler that
+ * records calls runs either before it (and we claim after its events) or after it (and it appends
+ * after ours): with a separate load and store, a handler landing between them had its events
+ * overwritten.  Not `lock`ed: only this thread and its signal handlers touch pos.  The words claimed
+ * may start past end when a handler filled the chunk after our test: the slack covers them.
+ * The slow path claims the same way: once it has made room, a handler's calls take the fast route
+ * even while tl->busy is set.
+ */
+static inline __attribute__((always_inline)) uint64_t *ctimer_claim(struct ctimer_tls *tl, size_t n)
+{
+#if defined(__x86_64__)
+    uintptr_t p = n * sizeof(uint64_t);
+    __asm__ volatile("xaddq %0, %1" : "+r"(p), "+m"(tl->pos) : : "memory");
+    return (uint64_t *)p;
+#else
+    uint64_t *p = tl->pos;
+    __atomic_store_n(&tl->pos, p + n, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return p;
+#endif
+}
+
 struct ctimer_slot {
     uint64_t *chunk;
     size_t nwords; /* words used */
@@ -58,6 +81,7 @@ struct ctimer_thread {
 
     /* Published by the producer for the writer's final snapshot (queue.c, ctimer_queue_snapshot). */
     _Alignas(64) _Atomic(uint64_t *) cur; /* the chunk being filled, or NULL */
+    struct ctimer_slot held;              /* the chunk filled before cur, not pushed yet (queue.c, refill) */
     _Atomic unsigned gen;                 /* odd while the producer's slow path moves cur/pos */
     struct ctimer_tls *tls;               /* the thread's TLS block; dereferenced only while !finished */
     size_t allocated;                     /* chunks malloc'd so far (producer) */
@@ -89,7 +113,8 @@ void ctimer_queue_forget_thread(void);
 /* Zeroes the used words of a decoded chunk and gives it back to its producer. */
 void ctimer_queue_recycle(struct ctimer_thread *t, uint64_t *chunk, size_t nwords);
 /*
- * Copies the published prefix of a live thread's current chunk into buf (CTIMER_CHUNK_WORDS words).
+ * Copies the events a live thread has not pushed, its held chunk then the published prefix of its
+ * current chunk, into buf (2 * CTIMER_CHUNK_WORDS words).
  * Call with ctimer_rt.reg_mu held and t not finished.  Returns the number of words copied, or -1
  * if the producer stayed inside its slow path for too long.  The copy may end with an incomplete
  * event (word 0 still zero): decode it with partial=1.

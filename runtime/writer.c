@@ -831,13 +831,13 @@ static void read_comm(pid_t tid, char name[16])
 }
 
 /*
- * Shutdown: drain every ring; for a thread still running, copy the published prefix of the chunk it
- * is filling (it keeps running: whatever it records afterwards is not part of the run), then close
+ * Shutdown: drain every ring; for a thread still running, copy its held chunk and the published
+ * prefix of the chunk it is filling (it keeps running: whatever it records afterwards is not part of the run), then close
  * every open frame and complete the runs row.
  */
 static void final_phase(struct ctimer_writer *w)
 {
-    uint64_t *buf = malloc(CTIMER_CHUNK_BYTES);
+    uint64_t *buf = malloc(2 * CTIMER_CHUNK_BYTES); /* a held chunk and the current one */
     struct ctimer_thread *next;
     for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = next) {
         next = t->next;
