@@ -118,19 +118,28 @@ static void gen_end(struct ctimer_thread *t)
     atomic_store_explicit(&t->gen, g + 1, memory_order_release);
 }
 
-/* Makes `chunk` current: pos first and end last, so a signal handler never sees pos < end while they
- * belong to different chunks.  `between` runs inside the same seqlock section, after the old chunk
- * stopped being current: what it moves stays consistent for the writer's final snapshot. */
-static void set_current_and(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos,
-                            void (*between)(struct ctimer_thread *, struct ctimer_slot), struct ctimer_slot arg)
+/*
+ * Makes `chunk` current: pos first and end last, so a signal handler never sees pos < end while they
+ * belong to different chunks.  When `filled` (the chunk just replaced) is given, the held chunk goes
+ * to the writer and `filled` is held in its place (`hold`) or pushed after it: inside the same seqlock
+ * section, so the writer's final snapshot never sees a chunk twice or not at all.  The full ring
+ * holds every chunk the thread may own, so a push cannot fail.
+ */
+static void switch_chunk(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos,
+                         const struct ctimer_slot *filled, int hold)
 {
     tl->end = NULL;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     gen_begin(t);
     atomic_store_explicit(&t->cur, chunk, memory_order_relaxed);
     __atomic_store_n(&tl->pos, pos, __ATOMIC_RELAXED);
-    if (between)
-        between(t, arg);
+    if (filled) {
+        struct ctimer_slot out[2] = {t->held, hold ? (struct ctimer_slot){NULL, 0} : *filled};
+        t->held = hold ? *filled : (struct ctimer_slot){NULL, 0};
+        for (int i = 0; i < 2; i++)
+            if (out[i].chunk)
+                (void)ctimer_ring_push(&t->full, out[i]);
+    }
     gen_end(t);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     if (chunk)
@@ -139,7 +148,7 @@ static void set_current_and(struct ctimer_tls *tl, struct ctimer_thread *t, uint
 
 static void set_current(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos)
 {
-    set_current_and(tl, t, chunk, pos, NULL, (struct ctimer_slot){NULL, 0});
+    switch_chunk(tl, t, chunk, pos, NULL, 0);
 }
 
 void ctimer_wake_writer(int force)
@@ -151,28 +160,6 @@ void ctimer_wake_writer(int force)
     ctimer_rt.wake_pending = 1;
     pthread_cond_signal(&ctimer_rt.wk_cv);
     pthread_mutex_unlock(&ctimer_rt.wk_mu);
-}
-
-/* The full ring holds every chunk the thread may own, so a push cannot fail. */
-static void push_chunk(struct ctimer_thread *t, struct ctimer_slot s)
-{
-    if (s.chunk)
-        (void)ctimer_ring_push(&t->full, s);
-}
-
-/* The held chunk goes to the writer, and `s` (the chunk just filled) is held in its place. */
-static void push_held_hold(struct ctimer_thread *t, struct ctimer_slot s)
-{
-    push_chunk(t, t->held);
-    t->held = s;
-}
-
-/* The held chunk, then `s`, go to the writer. */
-static void push_held_and(struct ctimer_thread *t, struct ctimer_slot s)
-{
-    push_chunk(t, t->held);
-    t->held = (struct ctimer_slot){NULL, 0};
-    push_chunk(t, s);
 }
 
 /*
@@ -193,7 +180,7 @@ static void push_current(struct ctimer_tls *tl, struct ctimer_thread *t, int urg
     if (!cur && !t->held.chunk)
         return;
     struct ctimer_slot s = {cur, cur ? (size_t)(tl->pos - cur) : 0};
-    set_current_and(tl, t, NULL, NULL, hold ? push_held_hold : push_held_and, s);
+    switch_chunk(tl, t, NULL, NULL, &s, hold);
     if (urgent || ctimer_ring_count(&t->full) * 4 >= t->max_chunks)
         ctimer_wake_writer(0);
 }
