@@ -218,16 +218,23 @@ build_ctimer() {
 # ---------------------------------------------------------------------------------------------
 # The SQLite amalgamation, from the npm package sqlite3 (package/deps/sqlite-autoconf-*.tar.gz)
 # ---------------------------------------------------------------------------------------------
+# npm_pack SPEC: fetches the npm package SPEC into $CACHE and prints the tarball's name.
+npm_pack() {
+    local tgz log=$WORK/logs/npm-${1%%@*}.log
+    say "fetching $1 with npm pack into $CACHE"
+    tgz=$(cd "$CACHE" && npm pack --silent "$1" 2>"$log" | tail -n 1) ||
+        { cat "$log" >&2; die "npm pack $1 failed"; }
+    [[ -f $CACHE/$tgz ]] || die "npm pack $1 did not produce a tarball (got '$tgz')"
+    echo "$tgz"
+}
+
 fetch_sqlite() {
     mkdir -p "$CACHE"
     local dir
     dir=$(find "$CACHE/src" -maxdepth 1 -type d -name 'sqlite-autoconf-*' 2>/dev/null | sort | tail -n 1 || true)
     if [[ -z $dir || ! -f $dir/sqlite3.c || ! -f $dir/shell.c ]]; then
-        say "fetching $SQLITE_NPM with npm pack into $CACHE"
         local tgz
-        tgz=$(cd "$CACHE" && npm pack --silent "$SQLITE_NPM" 2>"$WORK/logs/npm.log" | tail -n 1) ||
-            { cat "$WORK/logs/npm.log" >&2; die "npm pack $SQLITE_NPM failed"; }
-        [[ -f $CACHE/$tgz ]] || die "npm pack did not produce a tarball (got '$tgz')"
+        tgz=$(npm_pack "$SQLITE_NPM")
         local inner
         inner=$(tar tzf "$CACHE/$tgz" | grep -E '^package/deps/sqlite-autoconf-[0-9]+\.tar\.gz$' | head -n 1) ||
             die "$tgz holds no package/deps/sqlite-autoconf-*.tar.gz"
@@ -267,11 +274,8 @@ fetch_lua() {
     local dir
     dir=$(find "$CACHE/src" -maxdepth 1 -type d -name 'lua-*' 2>/dev/null | sort | tail -n 1 || true)
     if [[ -z $dir || ! -f $dir/lua.h || ! -f $dir/lua.c || ! -f $dir/lvm.c ]]; then
-        say "fetching $LUA_NPM with npm pack into $CACHE"
         local tgz
-        tgz=$(cd "$CACHE" && npm pack --silent "$LUA_NPM" 2>"$WORK/logs/npm-lua.log" | tail -n 1) ||
-            { cat "$WORK/logs/npm-lua.log" >&2; die "npm pack $LUA_NPM failed"; }
-        [[ -f $CACHE/$tgz ]] || die "npm pack did not produce a tarball (got '$tgz')"
+        tgz=$(npm_pack "$LUA_NPM")
         rm -rf "$CACHE/tmp"
         mkdir -p "$CACHE/src" "$CACHE/tmp"
         # Only the C sources: the package also holds a prebuilt liblua.a and the JavaScript build.
