@@ -58,6 +58,7 @@ plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *version)
     }
   if (!ctimer_parse_args (info))
     return 1;
+  ctimer_set_plugin_path (info->full_name);
 
   register_callback (info->base_name, PLUGIN_INFO, NULL, &ctimer_info);
   register_callback (info->base_name, PLUGIN_REGISTER_GGC_ROOTS, NULL,

@@ -157,6 +157,22 @@ section_bound (const char *name)
   return build_fold_addr_expr (var);
 }
 
+/* Absolute path of the ctimer-recorder beside this plugin, or "" if the plugin's path could not be
+   made absolute (the runtime then looks beside libctimer.so and in the install directory). */
+static char recorder_path[4096];
+
+void
+ctimer_set_plugin_path (const char *plugin_path)
+{
+  char *abs = realpath (plugin_path, NULL);
+  if (!abs)
+    return;
+  const char *slash = strrchr (abs, '/');
+  if (slash)
+    snprintf (recorder_path, sizeof recorder_path, "%.*s/ctimer-recorder", (int) (slash - abs), abs);
+  free (abs);
+}
+
 void
 ctimer_build_module_ctor (void)
 {
@@ -167,6 +183,14 @@ ctimer_build_module_ctor (void)
   tree reg = runtime_fndecl ("__ctimer_register", type);
   tree call = build_call_expr (reg, 2, section_bound ("__start_" CTIMER_SECTION),
                                section_bound ("__stop_" CTIMER_SECTION));
+  if (recorder_path[0])
+    {
+      /* __ctimer_recorder_hint ("DIR/ctimer-recorder"); first, then the registration. */
+      tree htype = build_function_type_list (void_type_node, const_ptr_type_node, NULL_TREE);
+      tree hint = runtime_fndecl ("__ctimer_recorder_hint", htype);
+      tree str = build_string_literal (strlen (recorder_path) + 1, recorder_path);
+      call = build2 (COMPOUND_EXPR, void_type_node, build_call_expr (hint, 1, str), call);
+    }
   /* Registration must come before user constructors that might call instrumented code; the
      runtime copes with either order, this only lets it list functions early. */
   int first_new_uid = symtab->cgraph_max_uid;

@@ -17,8 +17,13 @@ tree ctimer_enter_fndecl (void);
 tree ctimer_exit_fndecl (void);
 
 /* Emits, once per translation unit, a constructor that registers this module's descriptor
-   section with the runtime, so that it lists even the functions never called. */
+   section with the runtime, so that it lists even the functions never called, and tells it
+   where the recorder is (the ctimer-recorder beside this plugin). */
 void ctimer_build_module_ctor (void);
+
+/* Remembers the plugin's own path (as given to -fplugin), made absolute: the recorder the
+   constructor names is the file "ctimer-recorder" in the same directory. */
+void ctimer_set_plugin_path (const char *plugin_path);
 
 /* The GGC roots for the trees cached here: without them a collection frees them between
    functions (observed with --param ggc-min-expand=0). */

@@ -114,7 +114,8 @@ void ctimer_config_free(struct ctimer_config *c)
     free(c->db);
     free(c->run);
     free(c->app_id);
-    c->db = c->run = c->app_id = NULL;
+    free(c->recorder);
+    c->db = c->run = c->app_id = c->recorder = NULL;
 }
 
 int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx, ctimer_message_fn msg,
@@ -138,6 +139,10 @@ int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx
     c->busy_ms = (long)int_var(&p, "CTIMER_BUSY_MS", 0, CTIMER_MAX_BUSY_MS, CTIMER_DEFAULT_BUSY_MS);
 
     const char *db = lookup(&p, "CTIMER_DB");
+    if (db && strlen(db) >= CTIMER_DB_PATH_MAX) {
+        complain(&p, "CTIMER_DB", db, "is too long (4095 bytes at most)", CTIMER_DEFAULT_DB);
+        db = NULL;
+    }
     c->db = strdup(db ? db : CTIMER_DEFAULT_DB);
 
     const char *run = lookup(&p, "CTIMER_RUN");
@@ -151,8 +156,12 @@ int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx
     if (app)
         c->app_id = strdup(app);
 
+    const char *rec = lookup(&p, "CTIMER_RECORDER");
+    if (rec)
+        c->recorder = strdup(rec);
+
     if (!c->db || (run && c->run == NULL && ctimer_valid_identifier(run, CTIMER_TABLE_MAX)) ||
-        (app && !c->app_id)) {
+        (app && !c->app_id) || (rec && !c->recorder)) {
         ctimer_config_free(c);
         return -1;
     }

@@ -23,10 +23,11 @@ enum ctimer_mode { CTIMER_MODE_TRACE = 0, CTIMER_MODE_SUMMARY = 1 };
 #define CTIMER_MAX_BATCH 10000000
 #define CTIMER_DEFAULT_BUFFER_KB 4096
 #define CTIMER_MIN_BUFFER_KB 128
-#define CTIMER_MAX_BUFFER_KB 16777216 /* 16 GiB per thread */
+#define CTIMER_MAX_BUFFER_KB 131072 /* 128 MiB per thread: CTIMER_RING_MAX chunks (shm.h) */
 #define CTIMER_DEFAULT_BUSY_MS 10000
 #define CTIMER_MAX_BUSY_MS 86400000 /* one day */
 #define CTIMER_TABLE_MAX 48          /* longest CTIMER_RUN */
+#define CTIMER_DB_PATH_MAX 4096      /* CTIMER_DB, terminator included (shm.h's db[]) */
 
 struct ctimer_config {
     char *db;       /* CTIMER_DB, or the default */
@@ -38,7 +39,8 @@ struct ctimer_config {
     int64_t min_ns; /* CTIMER_MIN_NS: shortest call written as a row (trace mode) */
     int mode;       /* enum ctimer_mode */
     long buffer_kb; /* CTIMER_BUFFER_KB: per-thread buffer bound */
-    long busy_ms;   /* CTIMER_BUSY_MS: SQLite busy timeout */
+    long busy_ms;   /* CTIMER_BUSY_MS: how long the recorder waits for another connection's lock */
+    char *recorder; /* CTIMER_RECORDER: the recorder's path, or NULL (beside the plugin or library) */
 };
 
 typedef const char *(*ctimer_getenv_fn)(const char *name, void *ctx);

@@ -64,6 +64,9 @@ CTIMER_API void __ctimer_exit(uint64_t t0);
 
 /* Called by the constructor the plugin emits in each instrumented translation unit. */
 CTIMER_API void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop);
+/* Also called by that constructor: where the plugin that compiled it expects ctimer-recorder (the
+ * file beside the plugin).  The first path given wins; CTIMER_RECORDER overrides it. */
+CTIMER_API void __ctimer_recorder_hint(const char *path);
 
 /*
  * Public API for programs that want control.  Everything works without calling any of these.

@@ -1,19 +1,19 @@
 /*
- * lifecycle.c — the runtime's life: lazy start on the first instrumented call, shutdown at exit,
- * a fresh run in a forked child, and the public API (ctimer_flush, ctimer_run_table).
+ * lifecycle.c — program side: lazy start on the first instrumented call, the exit hand-shake with
+ * the recorder, a fresh run in a forked child, and the public API (ctimer_flush, ctimer_run_table).
  * See docs/runtime-design.md, "Life cycle".
  *
  * Nothing here ever ends or changes the outcome of the program: every failure prints one line and
- * turns recording off.
+ * turns recording off.  The program holds no descriptor, thread or SQLite of ctimer's: only the
+ * shared mapping.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ctimer.h"
@@ -21,57 +21,14 @@
 #include "queue.h"
 #include "registry.h"
 #include "runtime.h"
-#include "schema.h"
-#include "writer.h"
+#include "spawn.h"
 
 struct ctimer_runtime ctimer_rt = {
     .init_mu = PTHREAD_MUTEX_INITIALIZER,
-    .db_mu = PTHREAD_MUTEX_INITIALIZER,
-    .reg_mu = PTHREAD_MUTEX_INITIALIZER,
-    .wk_mu = PTHREAD_MUTEX_INITIALIZER,
-    .wk_cv = PTHREAD_COND_INITIALIZER,
-    .space_cv = PTHREAD_COND_INITIALIZER,
-    .flush_cv = PTHREAD_COND_INITIALIZER,
 };
 
-/* ---------------------------------------------------------------- facts about the process */
-
-/* argv joined with spaces, from /proc/self/cmdline (the runtime has no access to main's argv). */
-static char *read_cmdline(void)
-{
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-        if (n == cap) {
-            if (cap >= (1u << 20))
-                break; /* 1 MiB of arguments is plenty */
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b)
-                break;
-            buf = b;
-            cap *= 2;
-        }
-    }
-    close(fd);
-    if (!buf)
-        return NULL;
-    while (n && buf[n - 1] == 0)
-        n--;
-    for (size_t i = 0; i < n; i++)
-        if (buf[i] == 0)
-            buf[i] = ' ';
-    buf[n] = 0;
-    return buf;
-}
+/* This run's table name, copied out of the shared header once the recorder has reserved it. */
+static char run_table[CTIMER_SHM_TABLE_MAX];
 
 /* ---------------------------------------------------------------- start */
 
@@ -79,93 +36,27 @@ static void fork_prepare(void);
 static void fork_parent(void);
 static void fork_child(void);
 
-/* Opens the database, reserves the run and starts the writer.  Returns 0, or -1 (message printed). */
+/* Starts the recorder and the run.  Returns 0, or -1 (message printed). */
 static int start_run(void)
 {
     struct ctimer_runtime *rt = &ctimer_rt;
-    struct ctimer_config *cfg = &rt->cfg;
-
-    ctimer_clock_start(&rt->clock, 0);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    char started[32], host[256] = "", wanted[96];
-    ctimer_iso_time(started, (int64_t)now.tv_sec, now.tv_nsec);
-    gethostname(host, sizeof host - 1);
-    char *argv = read_cmdline();
-    const char *program = program_invocation_short_name;
-    const char *want = cfg->run;
-    if (want && rt->forked_child) { /* CTIMER_RUN names the parent's run; the child takes <run>_<pid> */
-        snprintf(wanted, sizeof wanted, "%s_%ld", cfg->run, (long)getpid());
-        want = wanted;
-    }
-    struct ctimer_run_info ri = {
-        .app_id = cfg->app_id ? cfg->app_id : program,
-        .program = program,
-        .argv = argv,
-        .host = host,
-        .started_at = started,
-        .clock = rt->clock.tsc ? "tsc" : "monotonic",
-        .mode = cfg->mode == CTIMER_MODE_SUMMARY ? "summary" : "trace",
-        .pid = (int64_t)getpid(),
-        .min_ns = cfg->min_ns,
-        .abi = CTIMER_ABI_VERSION,
-        .start_time = (int64_t)now.tv_sec,
-    };
-
-    char err[256];
-    int rc = ctimer_schema_open(cfg->db, cfg->busy_ms, &rt->db, err, sizeof err);
-    if (rc == 0 && ctimer_schema_start_run(rt->db, &ri, want, "CTIMER_RUN", rt->table, sizeof rt->table,
-                                           &rt->run_id, ctimer_log_line, NULL, err, sizeof err) != 0)
-        rc = -1;
-    free(argv);
-    if (rc != 0) {
-        ctimer_log("ctimer: cannot use CTIMER_DB='%s': %s; not recording", cfg->db, err);
-        goto fail;
-    }
-    rt->writer = ctimer_writer_new(rt->db, cfg->db, rt->table, rt->run_id, cfg, &rt->clock, &rt->db_mu);
-    if (!rt->writer) {
-        ctimer_log("ctimer: cannot prepare statements in CTIMER_DB='%s': %s; not recording", cfg->db,
-                   sqlite3_errmsg(rt->db));
-        goto fail;
-    }
     if (!rt->key_ok) {
         if (pthread_key_create(&rt->key, ctimer_queue_thread_exit) != 0) {
             ctimer_log("ctimer: out of thread-specific keys; not recording");
-            goto fail;
+            return -1;
         }
         rt->key_ok = 1;
     }
-    rt->max_chunks = (size_t)cfg->buffer_kb * 1024 / CTIMER_CHUNK_BYTES;
-    if (rt->max_chunks < 2)
-        rt->max_chunks = 2;
-
-    /* The writer takes no signals: they belong to the program's threads. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    atomic_store(&rt->writer_alive, 1);
-    rc = pthread_create(&rt->writer_thread, NULL, ctimer_writer_main, rt->writer);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        atomic_store(&rt->writer_alive, 0);
-        ctimer_log("ctimer: cannot start the writer thread: %s; not recording", strerror(rc));
-        goto fail;
-    }
-    pthread_setname_np(rt->writer_thread, "ctimer-writer");
-
-    if (!rt->atexit_done) { /* a forked child inherits the registration */
+    ctimer_clock_start(&rt->clock, 0);
+    if (ctimer_spawn(rt) != 0)
+        return -1;
+    memcpy(run_table, rt->shm->table, sizeof run_table);
+    run_table[sizeof run_table - 1] = 0;
+    if (!rt->atfork_done) { /* a forked child inherits the registration */
         pthread_atfork(fork_prepare, fork_parent, fork_child);
-        rt->atexit_done = 1;
+        rt->atfork_done = 1;
     }
     return 0;
-
-fail:
-    ctimer_writer_free(rt->writer);
-    rt->writer = NULL;
-    sqlite3_close(rt->db);
-    rt->db = NULL;
-    rt->table[0] = 0;
-    return -1;
 }
 
 static void do_init(void)
@@ -191,12 +82,30 @@ int ctimer_ensure_init(void)
     int st = atomic_load_explicit(&ctimer_rt.state, memory_order_acquire);
     if (st != CTIMER_ST_UNINIT)
         return st;
+    int saved_errno = errno;
     pthread_mutex_lock(&ctimer_rt.init_mu);
     if (atomic_load(&ctimer_rt.state) == CTIMER_ST_UNINIT)
         do_init();
     st = atomic_load(&ctimer_rt.state);
     pthread_mutex_unlock(&ctimer_rt.init_mu);
+    errno = saved_errno;
     return st;
+}
+
+/* ---------------------------------------------------------------- waiting for the recorder */
+
+/* Waits while *w == seen (and the recorder lives), in 50 ms futex waits.  Returns the last value. */
+static uint32_t wait_while(_Atomic uint32_t *w, uint32_t seen)
+{
+    uint32_t v;
+    while ((v = atomic_load_explicit(w, memory_order_acquire)) == seen) {
+        struct ctimer_shm_header *h = ctimer_rt.shm;
+        uint32_t st = atomic_load(&h->rec_state);
+        if (st != CTIMER_REC_READY || (kill(h->rec_pid, 0) != 0 && errno == ESRCH))
+            break;
+        ctimer_futex_wait(w, seen, 50000000);
+    }
+    return v;
 }
 
 /* ---------------------------------------------------------------- shutdown */
@@ -207,107 +116,78 @@ int ctimer_ensure_init(void)
  * program's before libctimer.so's, since it depends on us.  Calls made by those handlers and
  * destructors are therefore recorded.  In the static library, priority 101 runs it after the
  * program's default-priority destructors.
+ *
+ * The program waits here until the recorder has committed the run, so that the database is complete
+ * when the program has exited.  A program that ends any other way (_exit, a signal, exec) does not
+ * wait: its recorder notices the end and commits on its own.
  */
 __attribute__((destructor(101))) static void at_exit(void)
 {
     struct ctimer_runtime *rt = &ctimer_rt;
+    int saved_errno = errno;
     pthread_mutex_lock(&rt->init_mu);
     if (atomic_load(&rt->state) != CTIMER_ST_RUNNING) {
         pthread_mutex_unlock(&rt->init_mu);
+        errno = saved_errno;
         return;
     }
     atomic_store(&rt->state, CTIMER_ST_STOPPING);
     pthread_mutex_unlock(&rt->init_mu);
 
     ctimer_queue_handoff(); /* this thread's last calls; its open frames end at shutdown */
-
-    pthread_mutex_lock(&rt->wk_mu);
-    rt->stop = 1;
-    rt->wake_pending = 1;
-    pthread_cond_signal(&rt->wk_cv);
-    pthread_cond_broadcast(&rt->space_cv);
-    pthread_cond_broadcast(&rt->flush_cv);
-    pthread_mutex_unlock(&rt->wk_mu);
-    pthread_join(rt->writer_thread, NULL);
-    atomic_store(&rt->writer_alive, 0);
-
-    pthread_mutex_lock(&rt->db_mu);
-    ctimer_writer_free(rt->writer);
-    rt->writer = NULL;
-    sqlite3_close(rt->db);
-    rt->db = NULL;
-    pthread_mutex_unlock(&rt->db_mu);
+    struct ctimer_shm_header *h = rt->shm;
+    atomic_store_explicit(&h->stop_req, 1, memory_order_release);
+    ctimer_wake_recorder(1);
+    uint32_t st;
+    while ((st = atomic_load_explicit(&h->rec_state, memory_order_acquire)) == CTIMER_REC_READY) {
+        if (kill(h->rec_pid, 0) != 0 && errno == ESRCH)
+            break;
+        ctimer_futex_wait(&h->rec_state, st, 50000000);
+    }
     atomic_store(&rt->state, CTIMER_ST_STOPPED);
+    errno = saved_errno;
+    /* The mapping stays: other threads may still be inside the hot path, writing into it. */
 }
 
 /* ---------------------------------------------------------------- fork */
 
-/*
- * Hold every runtime lock across fork, so the child never inherits one held by a thread that does not
- * exist there, nor an SQLite call in progress (db_mu): the child then starts a fresh run of its own.
- */
+/* Hold the locks across fork, so the child never inherits one held by a thread it does not have. */
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&ctimer_rt.init_mu);
-    pthread_mutex_lock(&ctimer_rt.db_mu);
-    pthread_mutex_lock(&ctimer_rt.reg_mu);
     ctimer_registry_lock();
 }
 
 static void fork_parent(void)
 {
     ctimer_registry_unlock();
-    pthread_mutex_unlock(&ctimer_rt.reg_mu);
-    pthread_mutex_unlock(&ctimer_rt.db_mu);
     pthread_mutex_unlock(&ctimer_rt.init_mu);
 }
 
-/* What a forked child inherited from its parent's run and never touches. */
-static struct fork_orphans {
-    sqlite3 *db;
-    struct ctimer_writer *writer;
-    struct ctimer_thread *threads;
-    struct fork_orphans *next;
-} *orphans;
-
+/*
+ * The child starts a run of its own on its next call, with a recorder of its own.  The parent's
+ * mapping is unmapped here, before the child can write into it: the parent's recorder reads it.
+ * (A child made by a raw clone or _Fork runs no fork handler; its calls would land in the parent's
+ * chunks, and the recorder would take them for the parent's.)
+ */
 static void fork_child(void)
 {
     struct ctimer_runtime *rt = &ctimer_rt;
+    ctimer_queue_forget_thread();
     ctimer_registry_unlock();
-    pthread_mutex_unlock(&rt->reg_mu);
-    pthread_mutex_unlock(&rt->db_mu);
     pthread_mutex_unlock(&rt->init_mu);
-    /* Threads that held these in the parent do not exist here. */
-    pthread_mutex_init(&rt->wk_mu, NULL);
-    pthread_cond_init(&rt->wk_cv, NULL);
-    pthread_cond_init(&rt->space_cv, NULL);
-    pthread_cond_init(&rt->flush_cv, NULL);
-
     int st = atomic_load(&rt->state);
     if (st == CTIMER_ST_RUNNING || st == CTIMER_ST_STOPPING || st == CTIMER_ST_STOPPED) {
-        /* The parent's connection, writer and thread states are left as they are: touching an SQLite
-         * connection across fork is unsafe.  They stay reachable (for leak checkers) from here. */
-        struct fork_orphans *o = malloc(sizeof *o);
-        if (o) {
-            *o = (struct fork_orphans){rt->db, rt->writer, atomic_load(&rt->threads), orphans};
-            orphans = o;
-        }
+        ctimer_registry_detach();
+        if (rt->shm)
+            munmap(rt->shm, rt->shm_bytes);
+        rt->shm = NULL;
+        rt->shm_bytes = 0;
+        run_table[0] = 0;
         rt->forked_child = 1;
-        rt->db = NULL;
-        rt->writer = NULL;
-        rt->table[0] = 0;
-        rt->run_id = 0;
-        atomic_store(&rt->threads, NULL);
-        rt->next_thread_index = 0;
-        atomic_store(&rt->writer_sleeping, 0);
-        atomic_store(&rt->writer_alive, 0);
-        rt->wake_pending = 0;
-        rt->stop = 0;
-        rt->flush_req = rt->flush_done = 0;
         ctimer_config_free(&rt->cfg);
         atomic_store(&rt->state, CTIMER_ST_UNINIT);
     }
-    ctimer_queue_forget_thread();
 }
 
 /* ---------------------------------------------------------------- public API */
@@ -318,25 +198,20 @@ void ctimer_flush(void)
     struct ctimer_tls *tl = &ctimer_tls;
     if (atomic_load(&rt->state) != CTIMER_ST_RUNNING || tl->busy)
         return;
+    int saved_errno = errno;
     ctimer_queue_handoff();
-    tl->busy = 1; /* an instrumented signal handler must not reach wk_mu through the slow path now */
-    pthread_mutex_lock(&rt->wk_mu);
-    uint64_t target = ++rt->flush_req;
-    rt->wake_pending = 1;
-    pthread_cond_signal(&rt->wk_cv);
-    while (rt->flush_done < target && atomic_load(&rt->state) == CTIMER_ST_RUNNING &&
-           atomic_load(&rt->writer_alive)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&rt->flush_cv, &rt->wk_mu, &ts);
+    tl->busy = 1; /* an instrumented signal handler records nothing while we wait */
+    struct ctimer_shm_header *h = rt->shm;
+    uint32_t target = atomic_fetch_add(&h->flush_req, 1) + 1;
+    ctimer_wake_recorder(1);
+    uint32_t done;
+    while ((int32_t)((done = atomic_load(&h->flush_done)) - target) < 0 &&
+           atomic_load(&rt->state) == CTIMER_ST_RUNNING) {
+        if (wait_while(&h->flush_done, done) == done)
+            break; /* the recorder is gone */
     }
-    pthread_mutex_unlock(&rt->wk_mu);
     tl->busy = 0;
+    errno = saved_errno;
 }
 
 const char *ctimer_run_table(void)
@@ -348,7 +223,7 @@ const char *ctimer_run_table(void)
         st = ctimer_ensure_init();
         tl->busy = 0;
     }
-    if (st == CTIMER_ST_UNINIT || st == CTIMER_ST_OFF || !ctimer_rt.table[0])
+    if (st == CTIMER_ST_UNINIT || st == CTIMER_ST_OFF || !run_table[0])
         return NULL;
-    return ctimer_rt.table;
+    return run_table;
 }

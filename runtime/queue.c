@@ -1,6 +1,6 @@
 /*
- * queue.c — per-thread state, the thread registry, SPSC rings and the slow path.
- * See queue.h and docs/runtime-design.md, "Queues".
+ * queue.c — program side: thread slots, chunk hand-over and the slow path.
+ * See queue.h, shm.h and docs/runtime-design.md, "Queues".
  */
 #include "queue.h"
 
@@ -8,61 +8,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "runtime.h"
-
-/* ---------------------------------------------------------------- rings */
-
-int ctimer_ring_init(struct ctimer_ring *r, size_t min_capacity)
-{
-    size_t cap = 2;
-    while (cap < min_capacity)
-        cap <<= 1;
-    r->slots = calloc(cap, sizeof *r->slots);
-    if (!r->slots)
-        return -1;
-    r->mask = cap - 1;
-    atomic_init(&r->head, 0);
-    atomic_init(&r->tail, 0);
-    return 0;
-}
-
-void ctimer_ring_destroy(struct ctimer_ring *r)
-{
-    free(r->slots);
-    r->slots = NULL;
-}
-
-int ctimer_ring_push(struct ctimer_ring *r, struct ctimer_slot s)
-{
-    size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (t - atomic_load_explicit(&r->head, memory_order_acquire) > r->mask)
-        return -1;
-    r->slots[t & r->mask] = s;
-    atomic_store_explicit(&r->tail, t + 1, memory_order_release);
-    return 0;
-}
-
-int ctimer_ring_pop(struct ctimer_ring *r, struct ctimer_slot *out)
-{
-    size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (h == atomic_load_explicit(&r->tail, memory_order_acquire))
-        return -1;
-    *out = r->slots[h & r->mask];
-    atomic_store_explicit(&r->head, h + 1, memory_order_release);
-    return 0;
-}
-
-size_t ctimer_ring_count(struct ctimer_ring *r)
-{
-    size_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
-    return t - atomic_load_explicit(&r->head, memory_order_acquire);
-}
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -83,36 +33,40 @@ uint64_t ctimer_count_enters(const uint64_t *w, size_t n)
     return k;
 }
 
-/*
- * Chunks come straight from mmap, zeroed by the kernel as stream.h's zero-means-unwritten invariant
- * needs.  From malloc they cost twice: a memset over memory the kernel had just zeroed, and, in a
- * thread's own malloc arena, an mprotect to grow the arena whose TLB shoot-down interrupts every
- * other CPU (with 16 threads, ~10 % of the run in smp_call_function_many_cond under perf).
- */
-static uint64_t *chunk_alloc(void)
+static uint32_t chunk_index(struct ctimer_shm_header *h, const uint64_t *chunk)
 {
-    void *p = mmap(NULL, CTIMER_CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-static void chunk_free(uint64_t *chunk)
-{
-    if (chunk)
-        munmap(chunk, CTIMER_CHUNK_BYTES);
+    return (uint32_t)(((const char *)chunk - ((const char *)h + h->chunks_off)) / CTIMER_CHUNK_BYTES);
 }
 
 /*
- * Seqlock over (cur, tls->pos) for the writer's final snapshot: odd while the slow path rearranges
- * them.  Single writer (this thread), so plain increments suffice.
+ * A zeroed chunk from the shared pool: one the recorder gave back (the free-chunk stack), else one
+ * never used (the file is sparse: its pages are zero until written).  NULL when the pool is empty.
  */
-static void gen_begin(struct ctimer_thread *t)
+static uint64_t *chunk_alloc(struct ctimer_shm_header *h)
+{
+    int64_t i = ctimer_stack_pop(&h->chunk_free, ctimer_shm_links(h), h->n_chunks);
+    if (i >= 0)
+        return ctimer_shm_chunk(h, (uint32_t)i);
+    uint32_t n = atomic_load_explicit(&h->chunk_next, memory_order_relaxed);
+    while (n < h->n_chunks)
+        if (atomic_compare_exchange_weak_explicit(&h->chunk_next, &n, n + 1, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return ctimer_shm_chunk(h, n);
+    return NULL;
+}
+
+/*
+ * Seqlock over (cur, held, the full ring) for the recorder's final snapshot: odd while the slow path
+ * rearranges them.  Single writer (this thread), so plain increments suffice.
+ */
+static void gen_begin(struct ctimer_shm_thread *t)
 {
     unsigned g = atomic_load_explicit(&t->gen, memory_order_relaxed);
     atomic_store_explicit(&t->gen, g + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with the recorder's: frozen is read after */
 }
 
-static void gen_end(struct ctimer_thread *t)
+static void gen_end(struct ctimer_shm_thread *t)
 {
     unsigned g = atomic_load_explicit(&t->gen, memory_order_relaxed);
     atomic_store_explicit(&t->gen, g + 1, memory_order_release);
@@ -120,120 +74,150 @@ static void gen_end(struct ctimer_thread *t)
 
 /*
  * Makes `chunk` current: pos first and end last, so a signal handler never sees pos < end while they
- * belong to different chunks.  When `filled` (the chunk just replaced) is given, the held chunk goes
- * to the writer and `filled` is held in its place (`hold`) or pushed after it: inside the same seqlock
- * section, so the writer's final snapshot never sees a chunk twice or not at all.  The full ring
- * holds every chunk the thread may own, so a push cannot fail.
+ * belong to different chunks.  When `filled` (the chunk just replaced, as a ring entry) is given, the
+ * held chunk goes to the recorder and `filled` is held in its place (`hold`) or pushed after it.
+ * Inside the seqlock, and in an order that leaves every chunk findable at any instant (pushed, held
+ * or current: the recorder drops duplicates by index), so a program killed anywhere in here loses
+ * nothing.  Once the recorder has frozen the slot (its final snapshot), nothing more is pushed.
+ * The full ring holds every chunk the thread may own, so a push cannot fail.
  */
-static void switch_chunk(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos,
-                         const struct ctimer_slot *filled, int hold)
+static void switch_chunk(struct ctimer_tls *tl, struct ctimer_shm_thread *t, uint64_t *chunk, uint64_t *pos,
+                         const uint64_t *filled, int hold)
 {
+    struct ctimer_shm_header *h = ctimer_rt.shm;
     tl->end = NULL;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     gen_begin(t);
-    atomic_store_explicit(&t->cur, chunk, memory_order_relaxed);
-    __atomic_store_n(&tl->pos, pos, __ATOMIC_RELAXED);
+    int frozen = atomic_load_explicit(&t->frozen, memory_order_relaxed);
     if (filled) {
-        struct ctimer_slot out[2] = {t->held, hold ? (struct ctimer_slot){NULL, 0} : *filled};
-        t->held = hold ? *filled : (struct ctimer_slot){NULL, 0};
-        for (int i = 0; i < 2; i++)
-            if (out[i].chunk)
-                (void)ctimer_ring_push(&t->full, out[i]);
+        uint64_t held = atomic_load_explicit(&t->held, memory_order_relaxed);
+        if (held && !frozen)
+            (void)ctimer_shm_ring_push(&t->full, h->ring_cap, held - 1);
+        if (hold) {
+            atomic_store_explicit(&t->held, *filled + 1, memory_order_relaxed);
+        } else {
+            if (!frozen)
+                (void)ctimer_shm_ring_push(&t->full, h->ring_cap, *filled);
+            atomic_store_explicit(&t->held, 0, memory_order_relaxed);
+        }
     }
+    atomic_store_explicit(&t->cur, chunk ? chunk_index(h, chunk) + 1 : 0, memory_order_relaxed);
+    __atomic_store_n(&tl->pos, pos, __ATOMIC_RELAXED);
     gen_end(t);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     if (chunk)
         tl->end = chunk + CTIMER_CHUNK_WORDS - CTIMER_CHUNK_SLACK;
 }
 
-static void set_current(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *chunk, uint64_t *pos)
+void ctimer_wake_recorder(int force)
 {
-    switch_chunk(tl, t, chunk, pos, NULL, 0);
+    struct ctimer_shm_header *h = ctimer_rt.shm;
+    if (!h)
+        return;
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with the recorder's fence before it sleeps */
+    if (!force && !atomic_load_explicit(&h->rec_sleeping, memory_order_relaxed))
+        return;
+    atomic_fetch_add_explicit(&h->wake_seq, 1, memory_order_release);
+    ctimer_futex_wake(&h->wake_seq);
 }
 
-void ctimer_wake_writer(int force)
+/* The current chunk as a ring entry (index | words used << 32); 0 words when there is none. */
+static uint64_t *current_chunk(struct ctimer_shm_thread *t)
 {
-    atomic_thread_fence(memory_order_seq_cst); /* pairs with the writer's fence before it sleeps */
-    if (!force && !atomic_load_explicit(&ctimer_rt.writer_sleeping, memory_order_relaxed))
-        return;
-    pthread_mutex_lock(&ctimer_rt.wk_mu);
-    ctimer_rt.wake_pending = 1;
-    pthread_cond_signal(&ctimer_rt.wk_cv);
-    pthread_mutex_unlock(&ctimer_rt.wk_mu);
+    uint32_t c = atomic_load_explicit(&t->cur, memory_order_relaxed);
+    return c ? ctimer_shm_chunk(ctimer_rt.shm, c - 1) : NULL;
 }
 
 /*
  * Hands the current chunk (used words [0, pos)) on.  When `hold`, it is held back and the chunk held
- * before it goes to the writer instead.  Why: a refill may run inside a signal handler that
+ * before it goes to the recorder instead.  Why: a refill may run inside a signal handler that
  * interrupted the hot path between its claim and its store of word 0.  That event belongs to the
  * chunk being replaced, and is written when the handler returns; a chunk pushed at once could
  * already be decoded (stopping at the unwritten event, and losing it and the handler's calls after
- * it) or recycled.  Held for one more chunk, it is complete when the writer sees it.
+ * it) or recycled.  Held for one more chunk, it is complete when the recorder sees it.
  *
- * The writer is woken only once a quarter of the thread's buffer is queued (or when `urgent`): a
+ * The recorder is woken only once a quarter of the thread's buffer is queued (or when `urgent`): a
  * wake-up is a system call, and an inter-processor interrupt under virtualisation, too dear for
- * every 64 KiB.  Otherwise the writer's 10 ms poll finds it.
+ * every 64 KiB.  Otherwise the recorder's 10 ms poll finds it.
  */
-static void push_current(struct ctimer_tls *tl, struct ctimer_thread *t, int urgent, int hold)
+static void push_current(struct ctimer_tls *tl, struct ctimer_shm_thread *t, int urgent, int hold)
 {
-    uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-    if (!cur && !t->held.chunk)
+    struct ctimer_shm_header *h = ctimer_rt.shm;
+    uint64_t *cur = current_chunk(t);
+    if (cur) {
+        uint64_t filled = ctimer_ring_entry(chunk_index(h, cur), (uint32_t)(tl->pos - cur));
+        switch_chunk(tl, t, NULL, NULL, &filled, hold);
+    } else if (atomic_load_explicit(&t->held, memory_order_relaxed)) { /* only the held chunk is left */
+        gen_begin(t);
+        if (!atomic_load_explicit(&t->frozen, memory_order_relaxed))
+            (void)ctimer_shm_ring_push(&t->full, h->ring_cap, atomic_load_explicit(&t->held, memory_order_relaxed) - 1);
+        atomic_store_explicit(&t->held, 0, memory_order_relaxed);
+        gen_end(t);
+    } else {
         return;
-    struct ctimer_slot s = {cur, cur ? (size_t)(tl->pos - cur) : 0};
-    switch_chunk(tl, t, NULL, NULL, &s, hold);
-    if (urgent || ctimer_ring_count(&t->full) * 4 >= t->max_chunks)
-        ctimer_wake_writer(0);
+    }
+    if (urgent || ctimer_shm_ring_count(&t->full) * 4 >= h->max_chunks)
+        ctimer_wake_recorder(0);
 }
 
 /* ---------------------------------------------------------------- thread setup and exit */
 
 static pid_t current_tid(void) { return (pid_t)syscall(SYS_gettid); }
 
-static struct ctimer_thread *thread_setup(struct ctimer_tls *tl)
+/* A free slot: one the recorder retired, else one never used.  NULL when all are in use. */
+static struct ctimer_shm_thread *slot_alloc(struct ctimer_shm_header *h)
 {
-    struct ctimer_thread *t = NULL;
-    if (posix_memalign((void **)&t, 64, sizeof *t) != 0)
+    int64_t i = ctimer_stack_pop(&h->slot_free, h->slot_links, h->n_slots);
+    if (i >= 0)
+        return ctimer_shm_slot(h, (uint32_t)i);
+    uint32_t n = atomic_load_explicit(&h->slot_next, memory_order_relaxed);
+    while (n < h->n_slots)
+        if (atomic_compare_exchange_weak_explicit(&h->slot_next, &n, n + 1, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return ctimer_shm_slot(h, n);
+    return NULL;
+}
+
+static struct ctimer_shm_thread *thread_setup(struct ctimer_tls *tl)
+{
+    struct ctimer_shm_header *h = ctimer_rt.shm;
+    struct ctimer_shm_thread *t = slot_alloc(h);
+    if (!t)
         return NULL;
-    memset(t, 0, sizeof *t);
-    t->max_chunks = ctimer_rt.max_chunks;
-    uint64_t *chunk = NULL;
-    if (ctimer_ring_init(&t->full, t->max_chunks) || ctimer_ring_init(&t->free, t->max_chunks) ||
-        !(chunk = chunk_alloc()))
-        goto fail;
-    t->allocated = 1;
-    t->tls = tl;
+    uint64_t *chunk = chunk_alloc(h);
+    if (!chunk) {
+        (void)ctimer_stack_push(&h->slot_free, h->slot_links, (uint32_t)(((char *)t - ((char *)h + h->slots_off)) /
+                                                                          sizeof *t));
+        return NULL;
+    }
+    /* The slot is FREE: the recorder does not look at it until state says ACTIVE (release). */
+    t->index = atomic_fetch_add_explicit(&h->thread_index, 1, memory_order_relaxed) + 1;
     t->tid = current_tid();
-    if (pthread_setspecific(ctimer_rt.key, t) != 0)
-        goto fail;
+    memset(t->name, 0, sizeof t->name);
+    atomic_store_explicit(&t->gen, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->held, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->frozen, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->waiting, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->full.head, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->full.tail, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->free.head, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->free.tail, 0, memory_order_relaxed);
+    t->allocated = 1;
+    atomic_store_explicit(&t->cur, chunk_index(h, chunk) + 1, memory_order_relaxed);
+    if (pthread_setspecific(ctimer_rt.key, t) != 0) {
+        atomic_store_explicit(&t->cur, 0, memory_order_relaxed);
+        (void)ctimer_stack_push(&h->chunk_free, ctimer_shm_links(h), chunk_index(h, chunk));
+        (void)ctimer_stack_push(&h->slot_free, h->slot_links,
+                                (uint32_t)(((char *)t - ((char *)h + h->slots_off)) / sizeof *t));
+        return NULL;
+    }
+    atomic_store_explicit(&t->state, CTIMER_SLOT_ACTIVE, memory_order_release);
 
     tl->thr = t;
-    tl->end = NULL;
-    atomic_store_explicit(&t->cur, chunk, memory_order_relaxed);
     __atomic_store_n(&tl->pos, chunk, __ATOMIC_RELAXED);
-
-    pthread_mutex_lock(&ctimer_rt.reg_mu);
-    if (atomic_load(&ctimer_rt.state) != CTIMER_ST_RUNNING) {
-        pthread_mutex_unlock(&ctimer_rt.reg_mu);
-        pthread_setspecific(ctimer_rt.key, NULL);
-        tl->thr = NULL;
-        tl->pos = NULL;
-        goto fail;
-    }
-    t->index = ++ctimer_rt.next_thread_index;
-    t->next = atomic_load_explicit(&ctimer_rt.threads, memory_order_relaxed);
-    atomic_store_explicit(&ctimer_rt.threads, t, memory_order_release);
-    pthread_mutex_unlock(&ctimer_rt.reg_mu);
-
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     tl->end = chunk + CTIMER_CHUNK_WORDS - CTIMER_CHUNK_SLACK;
     return t;
-
-fail:
-    chunk_free(chunk);
-    ctimer_ring_destroy(&t->full);
-    ctimer_ring_destroy(&t->free);
-    free(t);
-    return NULL;
 }
 
 /* Appends a 2-word marker event at pos (the caller made sure it fits). */
@@ -250,9 +234,9 @@ static void put_marker(struct ctimer_tls *tl, uint64_t mark, uint64_t arg)
  * with `keep` words to spare.  Called with tl->busy set.  A handler that adds to tl->lost meanwhile
  * leaves its count for the next report.
  */
-static void report_lost(struct ctimer_tls *tl, struct ctimer_thread *t, size_t keep)
+static void report_lost(struct ctimer_tls *tl, struct ctimer_shm_thread *t, size_t keep)
 {
-    uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
+    uint64_t *cur = current_chunk(t);
     uint64_t lost = __atomic_load_n(&tl->lost, __ATOMIC_RELAXED);
     if (!lost || !cur || tl->pos + CTIMER_MARK_WORDS + keep > cur + CTIMER_CHUNK_WORDS)
         return;
@@ -263,38 +247,36 @@ static void report_lost(struct ctimer_tls *tl, struct ctimer_thread *t, size_t k
 void ctimer_queue_thread_exit(void *arg)
 {
     struct ctimer_tls *tl = &ctimer_tls;
-    struct ctimer_thread *t = arg;
+    struct ctimer_shm_thread *t = arg;
     tl->dead = 1; /* instrumented code in later destructors records nothing */
-    if (!t || tl->thr != t)
+    if (!t || tl->thr != t || !ctimer_rt.shm)
         return;
     tl->busy = 1;
-    pthread_mutex_lock(&ctimer_rt.reg_mu); /* not while the writer snapshots this thread */
     pthread_getname_np(pthread_self(), t->name, sizeof t->name);
-    uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
     /* stream.h: at least 3 words are always left after the last event, room for the end marker;
      * usually 6, room for a LOST marker before it too. */
     report_lost(tl, t, CTIMER_MARK_WORDS);
-    if (cur)
+    if (current_chunk(t))
         put_marker(tl, CTIMER_MARK_END, ctimer_now());
     push_current(tl, t, 0, 0); /* the held chunk too; the forced wake-up below follows */
     tl->thr = NULL;
-    atomic_store_explicit(&t->finished, 1, memory_order_release);
-    pthread_mutex_unlock(&ctimer_rt.reg_mu);
+    atomic_store_explicit(&t->state, CTIMER_SLOT_FINISHED, memory_order_release);
     tl->busy = 0;
-    ctimer_wake_writer(1);
+    ctimer_wake_recorder(1);
 }
 
 void ctimer_queue_handoff(void)
 {
     struct ctimer_tls *tl = &ctimer_tls;
-    struct ctimer_thread *t = tl->thr;
+    struct ctimer_shm_thread *t = tl->thr;
     if (!t || tl->busy)
         return;
     tl->busy = 1;
     report_lost(tl, t, 0);
-    uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-    if ((cur && tl->pos > cur) || t->held.chunk)
-        push_current(tl, t, 1, 0);
+    uint64_t *cur = current_chunk(t);
+    if ((cur && tl->pos > cur) || atomic_load_explicit(&t->held, memory_order_relaxed)) {
+        push_current(tl, t, 1, 0); /* the thread's next call takes a fresh chunk (refill) */
+    }
     tl->busy = 0;
 }
 
@@ -305,47 +287,42 @@ void ctimer_queue_forget_thread(void)
     tl->thr = NULL;
     tl->busy = 0;
     tl->dead = 0;
+    tl->lost = 0;
     if (ctimer_rt.key_ok)
         pthread_setspecific(ctimer_rt.key, NULL);
 }
 
 /* ---------------------------------------------------------------- refill */
 
-/* Waits (block mode) until the writer returns a chunk.  Sleeps on a condition variable with a short
- * timeout, re-waking the writer each round; gives up when the run stops. */
-static uint64_t *wait_for_chunk(struct ctimer_thread *t)
+/* Waits (block mode) until the recorder gives a chunk back.  Sleeps on the slot's futex with a short
+ * timeout, re-waking the recorder each round; gives up when the run stops or the recorder is gone. */
+static uint64_t *wait_for_chunk(struct ctimer_shm_thread *t)
 {
-    struct ctimer_slot s = {NULL, 0};
+    struct ctimer_shm_header *h = ctimer_rt.shm;
+    uint64_t e = 0;
+    uint64_t *chunk = NULL;
     atomic_store(&t->waiting, 1);
     for (;;) {
-        if (ctimer_ring_pop(&t->free, &s) == 0)
-            break;
-        if (atomic_load(&ctimer_rt.state) != CTIMER_ST_RUNNING || !atomic_load(&ctimer_rt.writer_alive)) {
-            s.chunk = NULL;
+        uint32_t seen = atomic_load(&t->space_seq);
+        if (ctimer_shm_ring_pop(&t->free, h->ring_cap, &e) == 0) {
+            if ((uint32_t)e < h->n_chunks)
+                chunk = ctimer_shm_chunk(h, (uint32_t)e);
             break;
         }
-        ctimer_wake_writer(1);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 2000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_mutex_lock(&ctimer_rt.wk_mu);
-        if (ctimer_ring_count(&t->free) == 0)
-            pthread_cond_timedwait(&ctimer_rt.space_cv, &ctimer_rt.wk_mu, &ts);
-        pthread_mutex_unlock(&ctimer_rt.wk_mu);
+        if (atomic_load(&ctimer_rt.state) != CTIMER_ST_RUNNING || !ctimer_recorder_alive())
+            break;
+        ctimer_wake_recorder(1);
+        ctimer_futex_wait(&t->space_seq, seen, 2000000);
     }
     atomic_store(&t->waiting, 0);
-    return s.chunk;
+    return chunk;
 }
 
 /*
  * Drop mode with no chunk to spare: discard what the current chunk holds and reuse it, starting with a
- * gap marker that tells the writer how many calls were lost (including those of earlier gaps in it).
+ * gap marker that tells the recorder how many calls were lost (including those of earlier gaps in it).
  */
-static void drop_and_reuse(struct ctimer_tls *tl, struct ctimer_thread *t, uint64_t *cur)
+static void drop_and_reuse(struct ctimer_tls *tl, struct ctimer_shm_thread *t, uint64_t *cur)
 {
     size_t used = (size_t)(tl->pos - cur);
     uint64_t lost = ctimer_count_enters(cur, used);
@@ -362,14 +339,15 @@ static void drop_and_reuse(struct ctimer_tls *tl, struct ctimer_thread *t, uint6
 }
 
 /* Gives the thread room for at least one event.  Returns 0, or -1 when nothing can be recorded. */
-static int refill(struct ctimer_tls *tl, struct ctimer_thread *t)
+static int refill(struct ctimer_tls *tl, struct ctimer_shm_thread *t)
 {
-    uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-    struct ctimer_slot s;
+    struct ctimer_shm_header *h = ctimer_rt.shm;
+    uint64_t *cur = current_chunk(t);
     uint64_t *fresh = NULL;
-    if (ctimer_ring_pop(&t->free, &s) == 0) {
-        fresh = s.chunk;
-    } else if (t->allocated < t->max_chunks && (fresh = chunk_alloc()) != NULL) {
+    uint64_t e;
+    if (ctimer_shm_ring_pop(&t->free, h->ring_cap, &e) == 0 && (uint32_t)e < h->n_chunks) {
+        fresh = ctimer_shm_chunk(h, (uint32_t)e);
+    } else if (t->allocated < h->max_chunks && (fresh = chunk_alloc(h)) != NULL) {
         t->allocated++;
     } else if (cur && ctimer_rt.cfg.on_full == CTIMER_FULL_DROP) {
         drop_and_reuse(tl, t, cur);
@@ -378,8 +356,15 @@ static int refill(struct ctimer_tls *tl, struct ctimer_thread *t)
     push_current(tl, t, 0, 1);
     if (!fresh && !(fresh = wait_for_chunk(t)))
         return -1;
-    set_current(tl, t, fresh, fresh);
+    switch_chunk(tl, t, fresh, fresh, NULL, 0);
     return 0;
+}
+
+/* Counts a call that no slot or chunk could hold, so that it is reported, not silently lost. */
+static void count_unrecorded(void)
+{
+    if (ctimer_rt.shm)
+        atomic_fetch_add_explicit(&ctimer_rt.shm->unrecorded, 1, memory_order_relaxed);
 }
 
 /*
@@ -387,17 +372,24 @@ static int refill(struct ctimer_tls *tl, struct ctimer_thread *t)
  * thread up, replace a full chunk.  Returns NULL when this call is not recorded.  Called with
  * tl->busy set.
  */
-static uint64_t *reserve(struct ctimer_tls *tl, size_t n)
+static uint64_t *reserve(struct ctimer_tls *tl, size_t n, int enter)
 {
     int st = atomic_load_explicit(&ctimer_rt.state, memory_order_acquire);
     if (st == CTIMER_ST_UNINIT)
         st = ctimer_ensure_init();
-    if (st != CTIMER_ST_RUNNING || tl->dead)
+    if (st != CTIMER_ST_RUNNING)
         return NULL;
-    struct ctimer_thread *t = tl->thr;
+    if (tl->dead) {
+        if (enter && tl->dead == 2)
+            count_unrecorded();
+        return NULL;
+    }
+    struct ctimer_shm_thread *t = tl->thr;
     if (!t) {
         if (!(t = thread_setup(tl))) {
-            tl->dead = 1; /* out of memory, or the run is stopping: do not retry on every call */
+            tl->dead = 2; /* no slot or chunk left: do not retry on every call, but count them */
+            if (enter)
+                count_unrecorded();
             return NULL;
         }
     }
@@ -423,8 +415,9 @@ uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
             __atomic_fetch_add(&tl->lost, 1, __ATOMIC_RELAXED);
         return 0;
     }
+    int saved_errno = errno; /* the slow path makes system calls; the program's errno is its own */
     tl->busy = 1;
-    uint64_t *p = reserve(tl, CTIMER_ENTER_WORDS);
+    uint64_t *p = reserve(tl, CTIMER_ENTER_WORDS, 1);
     uint64_t t = 0;
     if (p) {
         t = ctimer_now();
@@ -433,6 +426,7 @@ uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
         ctimer_publish_word0(p, (uint64_t)(uintptr_t)d);
     }
     tl->busy = 0;
+    errno = saved_errno;
     return t;
 }
 
@@ -442,65 +436,13 @@ void ctimer_exit_slow(uint64_t t0)
     int st = atomic_load_explicit(&ctimer_rt.state, memory_order_relaxed);
     if (t0 == 0 || st != CTIMER_ST_RUNNING || tl->busy)
         return;
+    int saved_errno = errno;
     tl->busy = 1;
-    uint64_t *p = reserve(tl, CTIMER_EXIT_WORDS);
+    uint64_t *p = reserve(tl, CTIMER_EXIT_WORDS, 0);
     if (p) {
         p[1] = ctimer_now();
         ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
     }
     tl->busy = 0;
-}
-
-/* ---------------------------------------------------------------- writer side */
-
-void ctimer_queue_recycle(struct ctimer_thread *t, uint64_t *chunk, size_t nwords)
-{
-    memset(chunk, 0, nwords * sizeof *chunk);
-    struct ctimer_slot s = {chunk, 0};
-    (void)ctimer_ring_push(&t->free, s); /* holds every chunk the thread owns: cannot fail */
-    if (atomic_load(&t->waiting)) {
-        pthread_mutex_lock(&ctimer_rt.wk_mu);
-        pthread_cond_broadcast(&ctimer_rt.space_cv);
-        pthread_mutex_unlock(&ctimer_rt.wk_mu);
-    }
-}
-
-long ctimer_queue_snapshot(struct ctimer_thread *t, uint64_t *buf)
-{
-    for (int tries = 0; tries < 2000; tries++) {
-        unsigned g1 = atomic_load_explicit(&t->gen, memory_order_acquire);
-        if (!(g1 & 1)) {
-            struct ctimer_slot held = t->held;
-            uint64_t *cur = atomic_load_explicit(&t->cur, memory_order_relaxed);
-            uint64_t *pos = __atomic_load_n(&t->tls->pos, __ATOMIC_ACQUIRE);
-            long n = -1;
-            if (held.nwords <= CTIMER_CHUNK_WORDS && (!cur || (pos >= cur && pos <= cur + CTIMER_CHUNK_WORDS))) {
-                n = 0;
-                for (size_t i = 0; held.chunk && i < held.nwords; i++)
-                    buf[n++] = __atomic_load_n(&held.chunk[i], __ATOMIC_ACQUIRE);
-                for (long i = 0; cur && i < pos - cur; i++)
-                    buf[n++] = __atomic_load_n(&cur[i], __ATOMIC_ACQUIRE);
-            }
-            atomic_thread_fence(memory_order_acquire);
-            if (n >= 0 && atomic_load_explicit(&t->gen, memory_order_relaxed) == g1)
-                return n;
-        }
-        struct timespec ts = {0, 100000}; /* the producer is inside its slow path: let it finish */
-        nanosleep(&ts, NULL);
-    }
-    return -1;
-}
-
-void ctimer_queue_free_thread(struct ctimer_thread *t)
-{
-    struct ctimer_slot s;
-    while (ctimer_ring_pop(&t->full, &s) == 0)
-        chunk_free(s.chunk);
-    while (ctimer_ring_pop(&t->free, &s) == 0)
-        chunk_free(s.chunk);
-    chunk_free(atomic_load(&t->cur));
-    chunk_free(t->held.chunk);
-    ctimer_ring_destroy(&t->full);
-    ctimer_ring_destroy(&t->free);
-    free(t);
+    errno = saved_errno;
 }

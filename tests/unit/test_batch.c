@@ -1,4 +1,5 @@
-/* test_batch.c — the writer's batch (batch.c): id order, and the virtual table INSERT ... SELECT reads. */
+/* test_batch.c — the writer's batch (batch.c): id order, and the virtual table INSERT ... SELECT reads.
+ * Side: recorder. */
 #include "batch.h"
 #include "testutil.h"
 

@@ -131,7 +131,7 @@ START_TEST(bad_values_one_line_each)
     expect_one("CTIMER_MIN_NS", "1.5", "ctimer: CTIMER_MIN_NS='1.5' is not an integer >= 0; using 5000");
     expect_one("CTIMER_MODE", "full", "ctimer: CTIMER_MODE='full' is not 'trace' or 'summary'; using trace");
     expect_one("CTIMER_BUFFER_KB", "64",
-               "ctimer: CTIMER_BUFFER_KB='64' is not an integer in 128..16777216; using 4096");
+               "ctimer: CTIMER_BUFFER_KB='64' is not an integer in 128..131072; using 4096");
     expect_one("CTIMER_BUSY_MS", "-5", "ctimer: CTIMER_BUSY_MS='-5' is not an integer in 0..86400000; using 10000");
     expect_one("CTIMER_RUN", "bad name",
                "ctimer: CTIMER_RUN='bad name' is not a valid table name ([A-Za-z_][A-Za-z0-9_]{0,47}); "

@@ -1,55 +1,49 @@
-/* test_queue.c — SPSC rings and stream helpers (queue.c). */
+/* test_queue.c — the shared rings and index stacks (shm.h) and stream helpers (queue.c). */
 #include <pthread.h>
 
 #include "queue.h"
 #include "testutil.h"
 
-START_TEST(ring_capacity_is_power_of_two_at_least_requested)
+START_TEST(ring_fifo_full_and_empty)
 {
-    struct ctimer_ring r;
-    ck_assert_int_eq(ctimer_ring_init(&r, 5), 0);
-    ck_assert_uint_eq(ctimer_ring_capacity(&r), 8);
-    ctimer_ring_destroy(&r);
-    ck_assert_int_eq(ctimer_ring_init(&r, 64), 0);
-    ck_assert_uint_eq(ctimer_ring_capacity(&r), 64);
-    ctimer_ring_destroy(&r);
+    static struct ctimer_shm_ring r; /* zeroed: empty */
+    uint64_t e;
+    ck_assert_int_eq(ctimer_shm_ring_pop(&r, 4, &e), -1); /* empty */
+    for (uint32_t i = 0; i < 4; i++)
+        ck_assert_int_eq(ctimer_shm_ring_push(&r, 4, ctimer_ring_entry(i, i + 10)), 0);
+    ck_assert_uint_eq(ctimer_shm_ring_count(&r), 4);
+    ck_assert_int_eq(ctimer_shm_ring_push(&r, 4, ctimer_ring_entry(9, 99)), -1); /* full */
+    for (uint32_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(ctimer_shm_ring_pop(&r, 4, &e), 0);
+        ck_assert_uint_eq((uint32_t)e, i);
+        ck_assert_uint_eq(e >> 32, i + 10);
+    }
+    ck_assert_int_eq(ctimer_shm_ring_pop(&r, 4, &e), -1);
+    ck_assert_uint_eq(ctimer_shm_ring_count(&r), 0);
+    /* wrap-around keeps order */
+    for (uint32_t round = 0; round < 10; round++) {
+        ck_assert_int_eq(ctimer_shm_ring_push(&r, 4, ctimer_ring_entry(1, round)), 0);
+        ck_assert_int_eq(ctimer_shm_ring_push(&r, 4, ctimer_ring_entry(2, round + 100)), 0);
+        ck_assert_int_eq(ctimer_shm_ring_pop(&r, 4, &e), 0);
+        ck_assert_uint_eq(e >> 32, round);
+        ck_assert_int_eq(ctimer_shm_ring_pop(&r, 4, &e), 0);
+        ck_assert_uint_eq(e >> 32, round + 100);
+    }
 }
 END_TEST
 
-START_TEST(ring_fifo_full_and_empty)
+START_TEST(ring_rejects_a_scribbled_tail)
 {
-    struct ctimer_ring r;
-    ck_assert_int_eq(ctimer_ring_init(&r, 4), 0);
-    struct ctimer_slot s;
-    ck_assert_int_eq(ctimer_ring_pop(&r, &s), -1); /* empty */
-    uint64_t dummy[4];
-    for (size_t i = 0; i < 4; i++)
-        ck_assert_int_eq(ctimer_ring_push(&r, (struct ctimer_slot){&dummy[i], i + 10}), 0);
-    ck_assert_uint_eq(ctimer_ring_count(&r), 4);
-    ck_assert_int_eq(ctimer_ring_push(&r, (struct ctimer_slot){dummy, 99}), -1); /* full */
-    for (size_t i = 0; i < 4; i++) {
-        ck_assert_int_eq(ctimer_ring_pop(&r, &s), 0);
-        ck_assert_ptr_eq(s.chunk, &dummy[i]);
-        ck_assert_uint_eq(s.nwords, i + 10);
-    }
-    ck_assert_int_eq(ctimer_ring_pop(&r, &s), -1);
-    ck_assert_uint_eq(ctimer_ring_count(&r), 0);
-    /* wrap-around keeps order */
-    for (size_t round = 0; round < 10; round++) {
-        ck_assert_int_eq(ctimer_ring_push(&r, (struct ctimer_slot){dummy, round}), 0);
-        ck_assert_int_eq(ctimer_ring_push(&r, (struct ctimer_slot){dummy, round + 100}), 0);
-        ck_assert_int_eq(ctimer_ring_pop(&r, &s), 0);
-        ck_assert_uint_eq(s.nwords, round);
-        ck_assert_int_eq(ctimer_ring_pop(&r, &s), 0);
-        ck_assert_uint_eq(s.nwords, round + 100);
-    }
-    ctimer_ring_destroy(&r);
+    static struct ctimer_shm_ring r;
+    uint64_t e;
+    atomic_store(&r.tail, 1000); /* more entries than the ring holds: a consumer must not believe it */
+    ck_assert_int_eq(ctimer_shm_ring_pop(&r, 4, &e), -1);
 }
 END_TEST
 
 /*
  * A producer and a consumer thread pass N chunks through a small "full" ring and recycle them
- * through a "free" ring, exactly as an application thread and the writer do.  Every chunk carries
+ * through a "free" ring, exactly as an application thread and the recorder do.  Every chunk carries
  * its sequence number and a checksum of its contents.
  */
 #define HANDOFF_CHUNKS 20000
@@ -57,7 +51,8 @@ END_TEST
 #define HANDOFF_WORDS 64
 
 struct handoff {
-    struct ctimer_ring full, free;
+    struct ctimer_shm_ring full, free;
+    uint64_t pool[HANDOFF_POOL][HANDOFF_WORDS];
     uint64_t consumed_sum, produced_sum;
     int errors;
 };
@@ -77,13 +72,13 @@ static void *producer(void *arg)
 {
     struct handoff *h = arg;
     for (uint64_t seq = 0; seq < HANDOFF_CHUNKS; seq++) {
-        struct ctimer_slot s;
-        while (ctimer_ring_pop(&h->free, &s) != 0)
+        uint64_t e;
+        while (ctimer_shm_ring_pop(&h->free, HANDOFF_POOL, &e) != 0)
             sched_yield();
-        uint64_t sum = fill_chunk(s.chunk, seq);
+        uint64_t sum = fill_chunk(h->pool[(uint32_t)e], seq);
         h->produced_sum += sum;
-        s.nwords = (size_t)(sum & 0xffff); /* carries the low checksum bits too */
-        while (ctimer_ring_push(&h->full, s) != 0)
+        e = ctimer_ring_entry((uint32_t)e, (uint32_t)(sum & 0xffff)); /* carries the low checksum bits too */
+        while (ctimer_shm_ring_push(&h->full, HANDOFF_POOL, e) != 0)
             sched_yield();
     }
     return NULL;
@@ -93,17 +88,18 @@ static void *consumer(void *arg)
 {
     struct handoff *h = arg;
     for (uint64_t expect = 0; expect < HANDOFF_CHUNKS; expect++) {
-        struct ctimer_slot s;
-        while (ctimer_ring_pop(&h->full, &s) != 0)
+        uint64_t e;
+        while (ctimer_shm_ring_pop(&h->full, HANDOFF_POOL, &e) != 0)
             sched_yield();
+        uint64_t *c = h->pool[(uint32_t)e];
         uint64_t sum = 0;
         for (int i = 1; i < HANDOFF_WORDS; i++)
-            sum += s.chunk[i];
-        if (s.chunk[0] != expect || (sum & 0xffff) != s.nwords)
+            sum += c[i];
+        if (c[0] != expect || (sum & 0xffff) != e >> 32)
             h->errors++;
         h->consumed_sum += sum;
-        memset(s.chunk, 0, HANDOFF_WORDS * sizeof(uint64_t));
-        while (ctimer_ring_push(&h->free, s) != 0)
+        memset(c, 0, HANDOFF_WORDS * sizeof(uint64_t));
+        while (ctimer_shm_ring_push(&h->free, HANDOFF_POOL, (uint32_t)e) != 0)
             sched_yield();
     }
     return NULL;
@@ -111,12 +107,9 @@ static void *consumer(void *arg)
 
 START_TEST(ring_handoff_between_threads_keeps_order_and_content)
 {
-    struct handoff h = {0};
-    ck_assert_int_eq(ctimer_ring_init(&h.full, HANDOFF_POOL), 0);
-    ck_assert_int_eq(ctimer_ring_init(&h.free, HANDOFF_POOL), 0);
-    static uint64_t pool[HANDOFF_POOL][HANDOFF_WORDS];
-    for (int i = 0; i < HANDOFF_POOL; i++)
-        ck_assert_int_eq(ctimer_ring_push(&h.free, (struct ctimer_slot){pool[i], 0}), 0);
+    static struct handoff h;
+    for (uint32_t i = 0; i < HANDOFF_POOL; i++)
+        ck_assert_int_eq(ctimer_shm_ring_push(&h.free, HANDOFF_POOL, i), 0);
     pthread_t p, c;
     ck_assert_int_eq(pthread_create(&c, NULL, consumer, &h), 0);
     ck_assert_int_eq(pthread_create(&p, NULL, producer, &h), 0);
@@ -124,10 +117,56 @@ START_TEST(ring_handoff_between_threads_keeps_order_and_content)
     pthread_join(c, NULL);
     ck_assert_int_eq(h.errors, 0);
     ck_assert_uint_eq(h.consumed_sum, h.produced_sum);
-    ck_assert_uint_eq(ctimer_ring_count(&h.full), 0);
-    ck_assert_uint_eq(ctimer_ring_count(&h.free), HANDOFF_POOL);
-    ctimer_ring_destroy(&h.full);
-    ctimer_ring_destroy(&h.free);
+    ck_assert_uint_eq(ctimer_shm_ring_count(&h.full), 0);
+    ck_assert_uint_eq(ctimer_shm_ring_count(&h.free), HANDOFF_POOL);
+}
+END_TEST
+
+/* The free-chunk stack: LIFO, empty is -1, and concurrent pops and pushes lose or duplicate nothing. */
+#define STACK_N 64
+static _Atomic uint64_t stack_top;
+static _Atomic uint32_t stack_links[STACK_N];
+static _Atomic int stack_owned[STACK_N];
+static _Atomic int stack_errors;
+
+static void *stack_churn(void *arg)
+{
+    (void)arg;
+    for (int k = 0; k < 200000; k++) {
+        int64_t i = ctimer_stack_pop(&stack_top, stack_links, STACK_N);
+        if (i < 0)
+            continue;
+        if (atomic_fetch_add(&stack_owned[i], 1) != 0)
+            atomic_fetch_add(&stack_errors, 1); /* popped twice */
+        atomic_fetch_sub(&stack_owned[i], 1);
+        ctimer_stack_push(&stack_top, stack_links, (uint32_t)i);
+    }
+    return NULL;
+}
+
+START_TEST(index_stack_is_lifo_and_safe_under_contention)
+{
+    ck_assert_int_eq(ctimer_stack_pop(&stack_top, stack_links, STACK_N), -1);
+    ck_assert_int_eq(ctimer_stack_push(&stack_top, stack_links, 3), 0);
+    ck_assert_int_eq(ctimer_stack_push(&stack_top, stack_links, 7), 0);
+    ck_assert_int_eq(ctimer_stack_pop(&stack_top, stack_links, STACK_N), 7);
+    ck_assert_int_eq(ctimer_stack_pop(&stack_top, stack_links, STACK_N), 3);
+    ck_assert_int_eq(ctimer_stack_pop(&stack_top, stack_links, STACK_N), -1);
+    for (uint32_t i = 0; i < STACK_N; i++)
+        ctimer_stack_push(&stack_top, stack_links, i);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, stack_churn, NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(atomic_load(&stack_errors), 0);
+    int seen[STACK_N] = {0}, n = 0;
+    int64_t i;
+    while ((i = ctimer_stack_pop(&stack_top, stack_links, STACK_N)) >= 0) {
+        ck_assert_int_eq(seen[i]++, 0);
+        n++;
+    }
+    ck_assert_int_eq(n, STACK_N); /* every index came back exactly once */
 }
 END_TEST
 
@@ -166,7 +205,8 @@ int main(void)
     Suite *s = suite_create("queue");
     TCase *tc = tcase_create("ring");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, ring_capacity_is_power_of_two_at_least_requested);
+    tcase_add_test(tc, ring_rejects_a_scribbled_tail);
+    tcase_add_test(tc, index_stack_is_lifo_and_safe_under_contention);
     tcase_add_test(tc, ring_fifo_full_and_empty);
     tcase_add_test(tc, ring_handoff_between_threads_keeps_order_and_content);
     tcase_add_test(tc, count_enters_counts_enters_and_gaps);

@@ -1,4 +1,4 @@
-/* test_schema.c — the database contract (schema.c): tables, columns, views, run names. */
+/* test_schema.c — the database contract (schema.c): tables, columns, views, run names.  Side: recorder. */
 #include "schema.h"
 #include "testutil.h"
 
@@ -99,7 +99,8 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_int_eq(m.n, 0);
 
     ck_assert_str_eq(columns(db, "runs"), "id,table_name,app_id,program,argv,pid,host,started_at,ended_at,calls,"
-                                          "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms");
+                                          "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms,duration_ns,end_reason,"
+                     "rows_lost,complete");
     ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child");
     ck_assert_str_eq(columns(db, "myrun_blocks"), "id,thread,depth,start");
     ck_assert_str_eq(columns(db, "myrun_functions"), "id,kind,struct,name,file,line,caller");

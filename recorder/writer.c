@@ -19,10 +19,8 @@
 
 #include "batch.h"
 #include "edgecache.h"
+#include "funcs.h"
 #include "log.h"
-#include "queue.h"
-#include "registry.h"
-#include "runtime.h"
 #include "schema.h"
 #include "stream.h"
 
@@ -79,7 +77,6 @@ struct ctimer_writer {
     char *db_path;
     char table[96];
     int64_t run_id;
-    pthread_mutex_t *db_mu;
     struct ctimer_stmts st;
     const struct ctimer_clock *clock;
     int trace;
@@ -112,7 +109,10 @@ struct ctimer_writer {
 
     struct ctimer_wthread *threads; /* every thread being decoded */
     struct ctimer_edge_slot *edge_cache; /* edgecache.h */
-    int failed_commit_reported;
+    uint64_t retry_after;  /* mono ns: a commit that found the database locked is retried from then on */
+    int full_errors;       /* commits that failed for another reason than a lock (disk full, ...) */
+    char first_error[200]; /* the first such failure's SQLite message, for the one line at the end */
+    int busy_reported;     /* the "locked; retrying" line is printed once */
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -195,7 +195,7 @@ static void queue_thread_row(struct ctimer_writer *w, uint32_t index, int64_t ti
 
 struct ctimer_writer *ctimer_writer_new(sqlite3 *db, const char *db_path, const char *table, int64_t run_id,
                                         const struct ctimer_config *cfg, const struct ctimer_clock *clock,
-                                        pthread_mutex_t *db_mu)
+                                        pid_t source)
 {
     struct ctimer_writer *w = calloc(1, sizeof *w);
     if (!w)
@@ -204,13 +204,12 @@ struct ctimer_writer *ctimer_writer_new(sqlite3 *db, const char *db_path, const 
     w->db_path = strdup(db_path ? db_path : "");
     snprintf(w->table, sizeof w->table, "%s", table);
     w->run_id = run_id;
-    w->db_mu = db_mu;
     w->clock = clock;
     w->trace = cfg->mode == CTIMER_MODE_TRACE;
     w->min_ns = cfg->min_ns > 0 ? (uint64_t)cfg->min_ns : 0;
     w->batch_rows = cfg->batch > 0 ? (size_t)cfg->batch : CTIMER_DEFAULT_BATCH;
     w->busy_ms = cfg->busy_ms;
-    w->funcs = ctimer_funcs_new();
+    w->funcs = ctimer_funcs_new(source);
     w->edge_cache = calloc(CTIMER_EDGE_CACHE_SLOTS, sizeof *w->edge_cache);
     if (!w->db_path || !w->funcs || !w->edge_cache || aggs_rehash(w, 1024) != 0 ||
         ctimer_batch_attach(db, &w->batch) != SQLITE_OK ||
@@ -262,9 +261,15 @@ struct ctimer_wthread *ctimer_writer_thread(struct ctimer_writer *w, uint32_t in
     return t;
 }
 
+uint32_t ctimer_writer_add_function(struct ctimer_writer *w, uint64_t addr, uint16_t kind, uint32_t line,
+                                    const char *name, const char *strct, const char *file, const char *caller)
+{
+    return ctimer_funcs_add(w->funcs, addr, kind, line, name, strct, file, caller);
+}
+
 void ctimer_writer_add_range(struct ctimer_writer *w, struct ctimer_desc *start, struct ctimer_desc *stop)
 {
-    long foreign = ctimer_funcs_add_range(w->funcs, start, stop);
+    long foreign = ctimer_funcs_add_range(w->funcs, (uintptr_t)start, (uintptr_t)stop);
     if (foreign < 0)
         ctimer_log("ctimer: a %s section of %zu bytes is not an array of %zu-byte descriptors; its functions "
                    "are listed only once called",
@@ -278,6 +283,12 @@ void ctimer_writer_add_range(struct ctimer_writer *w, struct ctimer_desc *start,
 void ctimer_writer_get_stats(const struct ctimer_writer *w, struct ctimer_writer_stats *out) { *out = w->stats; }
 
 size_t ctimer_writer_pending_rows(const struct ctimer_writer *w) { return w->batch.n; }
+
+void ctimer_writer_add_dropped(struct ctimer_writer *w, uint64_t n)
+{
+    w->stats.dropped += n;
+    w->aggs_dirty = 1;
+}
 
 /* ---------------------------------------------------------------- decoding */
 
@@ -368,7 +379,7 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
 }
 
 /* f->fid and f->agg for a call of d made by function `caller` (0 for a thread's outermost call). */
-static void resolve_call(struct ctimer_writer *w, struct ctimer_wthread *t, struct ctimer_desc *d, uint32_t caller,
+static void resolve_call(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_t d, uint32_t caller,
                          struct frame *f)
 {
     const struct ctimer_edge_slot *s = ctimer_edge_find(w->edge_cache, (uintptr_t)d, t->index, caller);
@@ -377,20 +388,20 @@ static void resolve_call(struct ctimer_writer *w, struct ctimer_wthread *t, stru
         f->agg = s->agg;
         return;
     }
-    f->fid = ctimer_funcs_resolve(w->funcs, d, 0);
+    f->fid = ctimer_funcs_resolve(w->funcs, d);
     struct agg *a = agg_get(w, t->index, caller, f->fid);
     f->agg = a ? (uint32_t)(a - w->aggs) : NO_AGG;
     if (f->fid && a)
         ctimer_edge_store(w->edge_cache, (uintptr_t)d, t->index, caller, f->fid, f->agg);
 }
 
-static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, struct ctimer_desc *d, uint64_t ts,
-                     uint64_t sp)
+static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_t d, uint64_t ts, uint64_t sp)
 {
     if (ts > t->last_ts)
         t->last_ts = ts;
-    /* Frames at or above the new call's stack position cannot be its ancestors: a longjmp left them.
-     * (Equal positions are kept: a method call is timed at its call site, inside its caller's frame.) */
+    /* Frames above the new call's stack position cannot be its ancestors: a longjmp left them.
+     * (Equal positions are kept: a method call is timed at its call site, inside its caller's frame,
+     * and a function inlined into its caller at placement=early enters in the caller's frame.) */
     while (t->n && t->st[t->n - 1].sp < sp)
         close_top(w, t, ts, 1);
     if (t->n == t->cap && grow((void **)&t->st, &t->cap, t->n + 1, sizeof *t->st, 64) != 0) {
@@ -464,7 +475,7 @@ size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, c
             while (t->n)
                 close_top(w, t, ts, 1);
         } else if (w0 > CTIMER_MARK_MAX) {
-            on_enter_event(w, t, (struct ctimer_desc *)(uintptr_t)w0, words[i + 1], words[i + 2]);
+            on_enter_event(w, t, w0, words[i + 1], words[i + 2]);
         } /* other markers: reserved, skipped */
         i += len;
     }
@@ -571,7 +582,14 @@ static int write_rows(struct ctimer_writer *w)
     return rc;
 }
 
-static int write_aggregates(struct ctimer_writer *w, const char *ended_at, uint64_t commit_start)
+/* What the last commit of a run adds to its runs row. */
+struct run_end {
+    const char *ended_at;   /* ISO-8601 */
+    const char *reason;     /* "exit", "died", "exec" */
+    int64_t duration_ns;
+};
+
+static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, int rows_ok, uint64_t commit_start)
 {
     int rc = SQLITE_OK;
     for (size_t e = 0; rc == SQLITE_OK && w->aggs_dirty && e < w->naggs; e++) {
@@ -595,36 +613,38 @@ static int write_aggregates(struct ctimer_writer *w, const char *ended_at, uint6
     sqlite3_bind_int64(s, 1, (int64_t)w->stats.calls);
     sqlite3_bind_int64(s, 2, (int64_t)w->stats.dropped);
     sqlite3_bind_int64(s, 3, (int64_t)w->stats.unfinished);
-    sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + w->batch.n)); /* counted as if this commit succeeds */
+    sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + (rows_ok ? w->batch.n : 0))); /* as if this commit succeeds */
     if (w->clock->calibrated)
         sqlite3_bind_double(s, 5, w->clock->ticks_per_us);
     else
         sqlite3_bind_null(s, 5);
-    bind_text_or_null(s, 6, ended_at);
+    bind_text_or_null(s, 6, end ? end->ended_at : NULL);
     sqlite3_bind_int64(s, 7, w->run_id);
     sqlite3_bind_int64(s, 8, (int64_t)((w->write_ns + (ctimer_mono_ns() - commit_start)) / 1000000));
+    if (end)
+        sqlite3_bind_int64(s, 9, end->duration_ns);
+    else
+        sqlite3_bind_null(s, 9);
+    bind_text_or_null(s, 10, end ? end->reason : NULL);
+    uint64_t lost = w->stats.rows_lost + (rows_ok ? 0 : w->batch.n);
+    sqlite3_bind_int64(s, 11, (int64_t)lost);
+    sqlite3_bind_int(s, 12, end && lost == 0); /* complete: only the final commit, with nothing lost */
     return step(s);
 }
 
 /*
- * BEGIN IMMEDIATE, waiting up to CTIMER_BUSY_MS for another connection's write lock, and returning
- * with db_mu held.  The wait is done here, with db_mu released between attempts, rather than by
- * SQLite's busy handler inside the call: a fork() in the program (which takes db_mu) must not stall
- * for as long as another process keeps the database locked.
+ * BEGIN IMMEDIATE, waiting up to wait_ms for another connection's write lock: retried with pauses
+ * of 1 ms doubling to 16 ms, so that the wait is ours (SQLite's busy handler is off).
  */
-static int begin_locked(struct ctimer_writer *w)
+static int begin_locked(struct ctimer_writer *w, long wait_ms)
 {
-    uint64_t deadline = ctimer_mono_ns() + (uint64_t)w->busy_ms * 1000000u;
-    uint64_t pause = 1000000; /* 1 ms, doubling up to 16 ms */
+    uint64_t deadline = ctimer_mono_ns() + (uint64_t)wait_ms * 1000000u;
+    uint64_t pause = 1000000;
     for (;;) {
-        if (w->db_mu)
-            pthread_mutex_lock(w->db_mu);
         int rc = step(w->st.begin);
         uint64_t now = ctimer_mono_ns();
         if ((rc & 0xff) != SQLITE_BUSY || now >= deadline)
             return rc;
-        if (w->db_mu)
-            pthread_mutex_unlock(w->db_mu);
         if (pause > deadline - now)
             pause = deadline - now;
         struct timespec ts = {0, (long)pause};
@@ -634,65 +654,122 @@ static int begin_locked(struct ctimer_writer *w)
     }
 }
 
-static int commit_ex(struct ctimer_writer *w, int with_aggregates, const char *ended_at)
+/* Rows kept in memory while the database stays locked, before the oldest batch is given up. */
+static size_t busy_bound(const struct ctimer_writer *w)
 {
-    size_t nrows = w->batch.n;
-    int need = nrows || w->nopen || w->npthreads || w->nblocks || w->funcs_written < ctimer_funcs_count(w->funcs) ||
-               (with_aggregates && (w->aggs_dirty || ended_at));
-    if (!need)
-        return 0;
-    uint64_t t0 = ctimer_mono_ns();
-    ctimer_batch_sort(&w->batch); /* before taking the lock: other writers wait less */
-    uint64_t sorted = ctimer_mono_ns();
-    int rc = begin_locked(w);
-    uint64_t locked = ctimer_mono_ns();
-    w->write_ns += sorted - t0;
-    int began = rc == SQLITE_OK;
-    if (rc == SQLITE_OK)
-        rc = write_functions(w);
+    size_t b = w->batch_rows * 16;
+    return b < ((size_t)1 << 20) ? (size_t)1 << 20 : b;
+}
+
+/* One transaction with whatever is pending; with_rows = 0 leaves the batch out.  An SQLite code. */
+static int write_all(struct ctimer_writer *w, int with_rows, int with_aggregates, const struct run_end *end,
+                     uint64_t locked)
+{
+    int rc = write_functions(w);
     if (rc == SQLITE_OK)
         rc = write_threads(w);
     if (rc == SQLITE_OK)
         rc = write_blocks(w);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK && with_rows)
         rc = write_rows(w);
     if (rc == SQLITE_OK && with_aggregates)
-        rc = write_aggregates(w, ended_at, locked);
+        rc = write_aggregates(w, end, with_rows, locked);
     if (rc == SQLITE_OK)
         rc = step(w->st.commit);
-    if (rc == SQLITE_OK) {
-        w->funcs_written = ctimer_funcs_count(w->funcs);
-        w->npthreads = 0;
-        w->nblocks = 0;
-        w->stats.rows += nrows;
-        if (with_aggregates && w->aggs_dirty) {
-            for (size_t e = 0; e < w->naggs; e++)
-                w->aggs[e].dirty = 0;
-            w->aggs_dirty = 0;
+    if (rc != SQLITE_OK)
+        step(w->st.rollback);
+    return rc;
+}
+
+static void committed(struct ctimer_writer *w, int with_rows, int with_aggregates)
+{
+    w->funcs_written = ctimer_funcs_count(w->funcs);
+    w->npthreads = 0;
+    w->nblocks = 0;
+    if (with_rows)
+        w->stats.rows += w->batch.n;
+    if (with_aggregates && w->aggs_dirty) {
+        for (size_t e = 0; e < w->naggs; e++)
+            w->aggs[e].dirty = 0;
+        w->aggs_dirty = 0;
+    }
+}
+
+static void drop_rows(struct ctimer_writer *w)
+{
+    w->stats.rows_lost += w->batch.n;
+    w->batch.n = 0;
+    w->nopen = 0;
+}
+
+/*
+ * Commits what is pending.  The faults:
+ * - Locked by another connection past CTIMER_BUSY_MS: nothing is thrown away.  Everything stays
+ *   pending and is retried 50 ms later, while the rows kept stay under busy_bound(); past it, the
+ *   batch is given up and counted in runs.rows_lost.
+ * - Any other failure (disk full, RLIMIT_FSIZE, I/O error): the rows of this batch are given up and
+ *   counted, and the same transaction is tried again without them, so that the exact aggregates,
+ *   functions and threads still land.  One line at the end of the run says what was lost.
+ * final: the run's last commit (waits the whole CTIMER_BUSY_MS, and records `end`).
+ */
+static int commit_ex(struct ctimer_writer *w, int with_aggregates, const struct run_end *end)
+{
+    size_t nrows = w->batch.n;
+    int need = nrows || w->nopen || w->npthreads || w->nblocks || w->funcs_written < ctimer_funcs_count(w->funcs) ||
+               (with_aggregates && (w->aggs_dirty || end));
+    if (!need)
+        return 0;
+    uint64_t t0 = ctimer_mono_ns();
+    if (!end && t0 < w->retry_after)
+        return -1; /* the database was locked a moment ago: keep collecting */
+    ctimer_batch_sort(&w->batch); /* before taking the lock: other writers wait less */
+    uint64_t sorted = ctimer_mono_ns();
+    w->write_ns += sorted - t0;
+    int rc = begin_locked(w, w->busy_ms);
+    uint64_t locked = ctimer_mono_ns();
+    if ((rc & 0xff) == SQLITE_BUSY) {
+        w->retry_after = locked + 50000000;
+        if (!w->busy_reported) {
+            w->busy_reported = 1;
+            ctimer_log("ctimer: CTIMER_DB='%s' is locked by another connection; keeping the rows and retrying",
+                       w->db_path);
         }
+        if (end || w->batch.n > busy_bound(w)) {
+            if (!w->first_error[0])
+                snprintf(w->first_error, sizeof w->first_error, "%s", "locked by another connection");
+            drop_rows(w);
+        }
+        return -1;
+    }
+    if (rc == SQLITE_OK)
+        rc = write_all(w, 1, with_aggregates, end, locked);
+    if (rc == SQLITE_OK) {
+        committed(w, 1, with_aggregates);
     } else {
-        /* Locked past the busy timeout, disk full, ...: say so once per failure and keep going.
-         * Rows are dropped; functions, threads, blocks and aggregates stay pending and are retried. */
-        char why[200];
-        snprintf(why, sizeof why, "%s", sqlite3_errmsg(w->db));
-        if (began)
-            step(w->st.rollback);
-        w->stats.rows_lost += nrows;
-        ctimer_log("ctimer: could not write %zu rows to CTIMER_DB='%s' (%s); continuing without them", nrows,
-                   w->db_path, why);
+        w->full_errors++;
+        if (!w->first_error[0])
+            snprintf(w->first_error, sizeof w->first_error, "%s", sqlite3_errmsg(w->db));
+        drop_rows(w); /* the rows go; the aggregates, which make the summary exact, are tried alone */
+        rc = step(w->st.begin);
+        if (rc == SQLITE_OK)
+            rc = write_all(w, 0, with_aggregates, end, locked);
+        if (rc == SQLITE_OK)
+            committed(w, 0, with_aggregates);
     }
     w->write_ns += ctimer_mono_ns() - locked;
     w->batch.n = 0;
     w->nopen = 0;
-    if (w->db_mu)
-        pthread_mutex_unlock(w->db_mu);
     return rc == SQLITE_OK ? 0 : -1;
 }
 
 int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates) { return commit_ex(w, with_aggregates, NULL); }
 
-void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at)
+void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason)
 {
+    uint64_t last = end_ts;
+    for (struct ctimer_wthread *t = w->threads; t; t = t->next)
+        if (t->last_ts > last)
+            last = t->last_ts;
     for (struct ctimer_wthread *t = w->threads; t; t = t->next) {
         uint64_t ts = end_ts > t->last_ts ? end_ts : t->last_ts;
         while (t->n)
@@ -705,212 +782,13 @@ void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *
         ctimer_iso_time(now_iso, (int64_t)now.tv_sec, now.tv_nsec);
         ended_at = now_iso;
     }
-    commit_ex(w, 1, ended_at);
-}
-
-/* ---------------------------------------------------------------- the writer thread */
-
-#define PER_THREAD_ROUND 16 /* chunks taken from one thread before looking at the next */
-
-static void sync_ranges(struct ctimer_writer *w, size_t *done)
-{
-    struct ctimer_range r[16];
-    size_t k;
-    while ((k = ctimer_registry_ranges(*done, r, 16)) > 0) {
-        for (size_t i = 0; i < k; i++)
-            ctimer_writer_add_range(w, r[i].start, r[i].stop);
-        *done += k;
-    }
-}
-
-static void unlink_thread(struct ctimer_thread *t)
-{
-    pthread_mutex_lock(&ctimer_rt.reg_mu);
-    struct ctimer_thread *head = atomic_load(&ctimer_rt.threads);
-    if (head == t) {
-        atomic_store(&ctimer_rt.threads, t->next);
-    } else {
-        for (struct ctimer_thread *p = head; p; p = p->next)
-            if (p->next == t) {
-                p->next = t->next;
-                break;
-            }
-    }
-    pthread_mutex_unlock(&ctimer_rt.reg_mu);
-}
-
-static struct ctimer_wthread *wstate(struct ctimer_writer *w, struct ctimer_thread *t)
-{
-    if (!t->wstate)
-        t->wstate = ctimer_writer_thread(w, t->index, t->tid);
-    return t->wstate;
-}
-
-static size_t drain_ring(struct ctimer_writer *w, struct ctimer_thread *t, struct ctimer_wthread *wt, size_t max)
-{
-    struct ctimer_slot s;
-    size_t k = 0;
-    while (k < max && ctimer_ring_pop(&t->full, &s) == 0) {
-        ctimer_writer_decode(w, wt, s.chunk, s.nwords, 0);
-        ctimer_queue_recycle(t, s.chunk, s.nwords);
-        k++;
-    }
-    return k;
-}
-
-/* One round over all threads; returns whether anything was done. */
-static int drain_threads(struct ctimer_writer *w, int everything)
-{
-    int did = 0;
-    struct ctimer_thread *next;
-    for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = next) {
-        next = t->next;
-        if (t->frozen)
-            continue;
-        struct ctimer_wthread *wt = wstate(w, t);
-        if (!wt)
-            continue;
-        did |= drain_ring(w, t, wt, everything ? SIZE_MAX : PER_THREAD_ROUND) > 0;
-        /* finished is set after the last push, so an empty ring read after it is really the end */
-        if (atomic_load_explicit(&t->finished, memory_order_acquire) && ctimer_ring_count(&t->full) == 0) {
-            ctimer_writer_thread_done(w, wt, t->name);
-            unlink_thread(t);
-            ctimer_queue_free_thread(t);
-            did = 1;
-        }
-    }
-    return did;
-}
-
-static int work_waiting(void)
-{
-    for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = t->next)
-        if (!t->frozen && (ctimer_ring_count(&t->full) || atomic_load(&t->finished)))
-            return 1;
-    return 0;
-}
-
-static void sleep_until_work(void)
-{
-    struct ctimer_runtime *rt = &ctimer_rt;
-    atomic_store(&rt->writer_sleeping, 1);
-    atomic_thread_fence(memory_order_seq_cst); /* pairs with ctimer_wake_writer's fence */
-    if (!work_waiting()) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 10000000; /* idle poll: new work is seen within ~10 ms even without a wake-up */
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_mutex_lock(&rt->wk_mu);
-        if (!rt->wake_pending && !rt->stop && rt->flush_req == rt->flush_done)
-            pthread_cond_timedwait(&rt->wk_cv, &rt->wk_mu, &ts);
-        rt->wake_pending = 0;
-        pthread_mutex_unlock(&rt->wk_mu);
-    }
-    atomic_store(&rt->writer_sleeping, 0);
-}
-
-static void read_comm(pid_t tid, char name[16])
-{
-    char path[64];
-    name[0] = 0;
-    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t n = read(fd, name, 15);
-    close(fd);
-    if (n <= 0)
-        n = 0;
-    name[n] = 0;
-    char *nl = strchr(name, '\n');
-    if (nl)
-        *nl = 0;
-}
-
-/*
- * Shutdown: drain every ring; for a thread still running, copy its held chunk and the published
- * prefix of the chunk it is filling (it keeps running: whatever it records afterwards is not part of the run), then close
- * every open frame and complete the runs row.
- */
-static void final_phase(struct ctimer_writer *w)
-{
-    uint64_t *buf = malloc(2 * CTIMER_CHUNK_BYTES); /* a held chunk and the current one */
-    struct ctimer_thread *next;
-    for (struct ctimer_thread *t = atomic_load_explicit(&ctimer_rt.threads, memory_order_acquire); t; t = next) {
-        next = t->next;
-        if (t->frozen)
-            continue;
-        struct ctimer_wthread *wt = wstate(w, t);
-        if (!wt)
-            continue;
-        drain_ring(w, t, wt, SIZE_MAX);
-        pthread_mutex_lock(&ctimer_rt.reg_mu);
-        if (atomic_load_explicit(&t->finished, memory_order_acquire)) {
-            pthread_mutex_unlock(&ctimer_rt.reg_mu);
-            drain_ring(w, t, wt, SIZE_MAX);
-            ctimer_writer_thread_done(w, wt, t->name);
-            t->wstate = NULL;
-            t->frozen = 1;
-            continue;
-        }
-        long n = buf ? ctimer_queue_snapshot(t, buf) : -1;
-        t->frozen = 1;
-        pthread_mutex_unlock(&ctimer_rt.reg_mu);
-        drain_ring(w, t, wt, SIZE_MAX); /* pushed before the snapshot: comes first in the stream */
-        if (n > 0)
-            ctimer_writer_decode(w, wt, buf, (size_t)n, 1);
-        char name[16];
-        read_comm(t->tid, name);
-        ctimer_writer_thread_name(w, wt, name);
-    }
-    free(buf);
-    ctimer_writer_finish(w, ctimer_now(), NULL);
-}
-
-void *ctimer_writer_main(void *arg)
-{
-    struct ctimer_writer *w = arg;
-    struct ctimer_runtime *rt = &ctimer_rt;
-    size_t ranges_done = 0;
-    uint64_t flush_done = 0;
-
-    /* Names of registered functions first: users see them even if the program never calls them. */
-    sync_ranges(w, &ranges_done);
-    ctimer_writer_commit(w, 0);
-    ctimer_clock_calibrate(&rt->clock); /* sleeps out the rest of the 2 ms calibration if needed */
-    uint64_t last_aggregates = ctimer_mono_ns();
-
-    for (;;) {
-        pthread_mutex_lock(&rt->wk_mu);
-        uint64_t flush_target = rt->flush_req;
-        int stop = rt->stop;
-        rt->wake_pending = 0;
-        pthread_mutex_unlock(&rt->wk_mu);
-
-        sync_ranges(w, &ranges_done);
-        int did = drain_threads(w, stop || flush_target != flush_done);
-        if (stop)
-            break;
-        uint64_t now = ctimer_mono_ns();
-        if (flush_target != flush_done) {
-            ctimer_writer_commit(w, 1);
-            last_aggregates = now;
-            flush_done = flush_target;
-            pthread_mutex_lock(&rt->wk_mu);
-            rt->flush_done = flush_done;
-            pthread_cond_broadcast(&rt->flush_cv);
-            pthread_mutex_unlock(&rt->wk_mu);
-        } else if (now - last_aggregates >= UINT64_C(1000000000)) {
-            ctimer_writer_commit(w, 1); /* rows of a slow trickle and the aggregates, once a second */
-            last_aggregates = now;
-        }
-        if (!did)
-            sleep_until_work();
-    }
-    sync_ranges(w, &ranges_done);
-    final_phase(w);
-    return NULL;
+    struct run_end end = {ended_at, reason ? reason : "exit", (int64_t)ctimer_clock_ns(w->clock, last)};
+    int rc = commit_ex(w, 1, &end);
+    if (w->stats.rows_lost)
+        ctimer_log("ctimer: %llu rows not written to CTIMER_DB='%s' (%s); the summary is %s",
+                   (unsigned long long)w->stats.rows_lost, w->db_path, w->first_error[0] ? w->first_error : "?",
+                   rc == 0 ? "exact" : "incomplete (runs.complete = 0)");
+    else if (rc != 0)
+        ctimer_log("ctimer: could not write the end of the run to CTIMER_DB='%s' (%s); runs.complete = 0",
+                   w->db_path, w->first_error[0] ? w->first_error : sqlite3_errmsg(w->db));
 }

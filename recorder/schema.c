@@ -23,6 +23,42 @@ void ctimer_iso_time(char out[32], int64_t sec, long nsec)
     snprintf(out, 32, "%.20s.%03uZ", base, ms);
 }
 
+/* The columns of runs ctimer reads and writes: a runs table without them is not ctimer's. */
+static const char RUNS_PROBE[] =
+    "SELECT id, table_name, app_id, program, argv, pid, host, started_at, ended_at, calls, dropped, unfinished,"
+    " rows, clock, ticks_per_us, mode, min_ns, abi FROM runs LIMIT 0";
+
+/*
+ * Checks, before anything is written, that the file is a database ctimer can use: an SQLite file (or
+ * empty), whose runs table, if any, is ctimer's.  A database ctimer refuses stays byte-for-byte as it
+ * was (its journal mode too): the settings below come only after this check.
+ */
+static int usable(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'", -1, &st, NULL);
+    int has_runs = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        has_runs = sqlite3_column_int(st, 0) > 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, sqlite3_errmsg(db));
+        return -1;
+    }
+    if (has_runs && sqlite3_prepare_v2(db, RUNS_PROBE, -1, &st, NULL) != SQLITE_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "its runs table is not ctimer's (%s)", sqlite3_errmsg(db));
+        set_err(err, errlen, why);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int ctimer_schema_open(const char *path, long busy_ms, sqlite3 **db, char *err, size_t errlen)
 {
     *db = NULL;
@@ -35,6 +71,11 @@ int ctimer_schema_open(const char *path, long busy_ms, sqlite3 **db, char *err, 
     }
     sqlite3_busy_timeout(*db, (int)busy_ms);
     sqlite3_extended_result_codes(*db, 1);
+    if (usable(*db, err, errlen) != 0) {
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
     /* 16 KiB pages for a new file (an existing one keeps its own): ~10 % more rows per second than
      * 4 KiB for +1.5..4 % bytes per row (docs/runtime-design.md, "Measured").  Must come before WAL,
      * which fixes the page size.  WAL lets readers query while the program runs; synchronous=OFF
@@ -51,18 +92,29 @@ static const char RUNS_SQL[] =
     "id INTEGER PRIMARY KEY, table_name TEXT UNIQUE NOT NULL, app_id TEXT, program TEXT, argv TEXT,"
     " pid INTEGER, host TEXT, started_at TEXT, ended_at TEXT, calls INTEGER, dropped INTEGER,"
     " unfinished INTEGER, rows INTEGER, clock TEXT, ticks_per_us REAL, mode TEXT, min_ns INTEGER,"
-    " abi INTEGER, writer_ms INTEGER)";
+    " abi INTEGER, writer_ms INTEGER, duration_ns INTEGER, end_reason TEXT, rows_lost INTEGER, complete INTEGER)";
 
 /* Columns added to runs since it was first released: a database made by an older libctimer gets them
  * when a newer one starts a run in it (inside the same write transaction). */
 static int upgrade_runs(sqlite3 *db)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT writer_ms FROM runs", -1, &st, NULL);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK)
-        return SQLITE_OK;
-    return sqlite3_exec(db, "ALTER TABLE runs ADD COLUMN writer_ms INTEGER", NULL, NULL, NULL);
+    static const char *const added[][2] = {
+        {"writer_ms", "INTEGER"}, {"duration_ns", "INTEGER"}, {"end_reason", "TEXT"},
+        {"rows_lost", "INTEGER"}, {"complete", "INTEGER"},
+    };
+    for (size_t i = 0; i < sizeof added / sizeof *added; i++) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT %s FROM runs LIMIT 0", added[i][0]);
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        sqlite3_finalize(st);
+        if (rc == SQLITE_OK)
+            continue;
+        snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN %s %s", added[i][0], added[i][1]);
+        if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
 }
 
 /*
@@ -214,7 +266,7 @@ static int name_taken(sqlite3 *db, const char *name)
 {
     sqlite3_stmt *st = NULL;
     int taken = -1;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE table_name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE table_name = ?1 COLLATE NOCASE", -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -223,7 +275,7 @@ static int name_taken(sqlite3 *db, const char *name)
         return 1;
     if (rc != SQLITE_DONE)
         return -1;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = ?1 COLLATE NOCASE", -1, &st, NULL) != SQLITE_OK)
         return -1;
     taken = 0;
     for (size_t i = 0; i < sizeof SUFFIXES / sizeof *SUFFIXES && taken == 0; i++) {
@@ -242,8 +294,8 @@ static int insert_run(sqlite3 *db, const struct ctimer_run_info *ri, const char 
 {
     static const char sql[] =
         "INSERT INTO runs(table_name, app_id, program, argv, pid, host, started_at, calls, dropped,"
-        " unfinished, rows, clock, mode, min_ns, abi, writer_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, 0,"
-        " ?8, ?9, ?10, ?11, 0)";
+        " unfinished, rows, clock, mode, min_ns, abi, writer_ms, rows_lost, complete) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+        " ?7, 0, 0, 0, 0, ?8, ?9, ?10, ?11, 0, 0, 0)";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -368,7 +420,9 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
                " min_ns, max_ns) VALUES (?,?,?,?,?,?,?,?)");
     PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"
-                     " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at), writer_ms = ?8 WHERE id = ?7");
+                     " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at), writer_ms = ?8,"
+                     " duration_ns = coalesce(?9, duration_ns), end_reason = coalesce(?10, end_reason),"
+                     " rows_lost = ?11, complete = ?12 WHERE id = ?7");
 #undef PREP
     if (rc != SQLITE_OK)
         ctimer_schema_finalize(s);
