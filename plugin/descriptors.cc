@@ -14,11 +14,13 @@
 static GTY (()) tree desc_type;
 static GTY (()) tree enter_decl;
 static GTY (()) tree exit_decl;
+static GTY (()) tree jump_decl;
 
 const struct ggc_root_tab ctimer_ggc_roots[] = {
   { &desc_type, 1, sizeof (desc_type), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   { &enter_decl, 1, sizeof (enter_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   { &exit_decl, 1, sizeof (exit_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+  { &jump_decl, 1, sizeof (jump_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   LAST_GGC_ROOT_TAB
 };
 
@@ -139,6 +141,14 @@ ctimer_exit_fndecl (void)
                                 build_function_type_list (void_type_node,
                                                           long_long_unsigned_type_node, NULL_TREE));
   return exit_decl;
+}
+
+tree
+ctimer_jump_fndecl (void)
+{
+  if (!jump_decl)
+    jump_decl = runtime_fndecl ("__ctimer_jump", build_function_type_list (void_type_node, NULL_TREE));
+  return jump_decl;
 }
 
 /* extern struct ctimer_desc NAME[] __attribute__((weak, visibility("hidden"))): defined by the

@@ -161,6 +161,19 @@ ctimer_build_exit (tree t0)
   return gimple_build_call (ctimer_exit_fndecl (), 1, t0);
 }
 
+/* A call of longjmp, _longjmp, siglongjmp or __longjmp_chk (what _FORTIFY_SOURCE makes of the
+   first two).  __builtin_longjmp is GCC's own, used by nothing that ctimer's users write.  */
+static bool
+is_longjmp (gcall *call)
+{
+  tree fn = gimple_call_fndecl (call);
+  if (!fn || !DECL_NAME (fn))
+    return false;
+  const char *n = IDENTIFIER_POINTER (DECL_NAME (fn));
+  return !strcmp (n, "longjmp") || !strcmp (n, "_longjmp") || !strcmp (n, "siglongjmp")
+         || !strcmp (n, "__longjmp_chk");
+}
+
 /* Entry on the edge out of the entry block, never at the top of the first block: when that
    block is a loop head, the call would run on every iteration.  Exit before every return;
    returns are collected first because inserting changes the blocks being walked.  */
@@ -171,7 +184,7 @@ instrument_entry_exit (function *fun, tree desc_addr)
   gcall *enter = ctimer_build_enter (desc_addr, &t0);
   gsi_insert_on_edge_immediate (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), enter);
 
-  auto_vec<gimple *> returns;
+  auto_vec<gimple *> returns, jumps;
   basic_block bb;
   FOR_EACH_BB_FN (bb, fun)
     for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
@@ -182,12 +195,23 @@ instrument_entry_exit (function *fun, tree desc_addr)
         /* An exit call placed after a call marked as a tail call would be lost: the call
            becomes a jump and never comes back here. */
         else if (gcall *call = dyn_cast<gcall *> (stmt))
-          gimple_call_set_tail (call, false);
+          {
+            gimple_call_set_tail (call, false);
+            if (is_longjmp (call))
+              jumps.safe_push (stmt);
+          }
       }
   for (gimple *ret : returns)
     {
       gimple_stmt_iterator gsi = gsi_for_stmt (ret);
       gsi_insert_before (&gsi, ctimer_build_exit (t0), GSI_SAME_STMT);
+    }
+  /* __ctimer_jump () before each longjmp: the recorder then knows that the next call may sit at the
+     very stack position of a frame the jump abandoned (ctimer.h). */
+  for (gimple *jmp : jumps)
+    {
+      gimple_stmt_iterator gsi = gsi_for_stmt (jmp);
+      gsi_insert_before (&gsi, gimple_build_call (ctimer_jump_fndecl (), 0), GSI_SAME_STMT);
     }
 }
 

@@ -255,6 +255,24 @@ static int maps_inode(pid_t pid, uint64_t ino)
     return found;
 }
 
+/* 1 if the process's main thread has exited while others run on (pthread_exit from main): it then
+ * shows no mappings, which is not an exec. */
+static int leader_exited(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *rp = strrchr(buf, ')'); /* the name may hold anything, up to its last ')' */
+    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
 static enum ctimer_end program_ended(struct ctimer_recorder *r, int check_exec)
 {
     if (r->pidfd >= 0) {
@@ -264,7 +282,7 @@ static enum ctimer_end program_ended(struct ctimer_recorder *r, int check_exec)
     } else if (kill(r->pid, 0) != 0 && errno == ESRCH) {
         return CTIMER_END_DIED;
     }
-    if (check_exec && !maps_inode(r->pid, r->inode)) {
+    if (check_exec && !maps_inode(r->pid, r->inode) && !leader_exited(r->pid)) {
         /* Gone from the maps: an exec, or the process ended between the two checks. */
         if (r->pidfd >= 0) {
             struct pollfd p = {r->pidfd, POLLIN, 0};

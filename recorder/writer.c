@@ -49,6 +49,7 @@ struct ctimer_wthread {
     uint64_t next_id, id_end; /* ids left in this thread's current block: [next_id, id_end) */
     uint64_t bstart;          /* start_ns and depth of the current block's first call */
     uint32_t bdepth;
+    int jumped; /* a longjmp was announced: the next call also closes frames at its own position */
     struct ctimer_wthread *prev, *next;
 };
 
@@ -404,6 +405,15 @@ static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, ui
      * and a function inlined into its caller at placement=early enters in the caller's frame.) */
     while (t->n && t->st[t->n - 1].sp < sp)
         close_top(w, t, ts, 1);
+    /* After a longjmp, a function frame at the same position is an abandoned sibling (the same
+     * function frame called both), not the new call's parent, unless the new call is a method timed
+     * at its call site in that very function. */
+    if (t->jumped)
+        while (t->n && t->st[t->n - 1].sp == sp &&
+               !(ctimer_funcs_kind(w->funcs, ctimer_funcs_resolve(w->funcs, d)) == CTIMER_KIND_METHOD &&
+                 ctimer_funcs_kind(w->funcs, t->st[t->n - 1].fid) == CTIMER_KIND_FUNCTION))
+            close_top(w, t, ts, 1);
+    t->jumped = 0;
     if (t->n == t->cap && grow((void **)&t->st, &t->cap, t->n + 1, sizeof *t->st, 64) != 0) {
         w->stats.dropped++;
         return;
@@ -433,6 +443,7 @@ static void on_exit_event(struct ctimer_writer *w, struct ctimer_wthread *t, uin
 {
     if (t0 == 0)
         return; /* its enter recorded nothing */
+    t->jumped = 0; /* the jump's target returned: the frames it left are closed below */
     if (ts > t->last_ts)
         t->last_ts = ts;
     if (t0 < w->clock->start_tick)
@@ -468,6 +479,8 @@ size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, c
         } else if (w0 == CTIMER_MARK_GAP) {
             w->stats.dropped += words[i + 1];
             t->orphans += words[i + 1];
+        } else if (w0 == CTIMER_MARK_JUMP) {
+            t->jumped = 1;
         } else if (w0 == CTIMER_MARK_LOST) {
             w->stats.dropped += words[i + 1]; /* no exit will follow: the enter returned 0 */
         } else if (w0 == CTIMER_MARK_END) {

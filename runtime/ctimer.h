@@ -6,6 +6,7 @@
  *
  *     t0 = __ctimer_enter(&desc);      on the edge out of the entry block (or before a method call)
  *     __ctimer_exit(t0);               before every return (or after the method call)
+ *     __ctimer_jump();                 before a longjmp
  *
  * and, once per translation unit, a constructor calling
  *
@@ -61,6 +62,12 @@ struct ctimer_desc {
  */
 CTIMER_API uint64_t __ctimer_enter(struct ctimer_desc *desc);
 CTIMER_API void __ctimer_exit(uint64_t t0);
+/*
+ * The plugin inserts this before every call of longjmp, _longjmp, siglongjmp and __longjmp_chk in an
+ * instrumented function: the frames the jump abandons are closed as unfinished at the next call,
+ * also the one at the very stack position the next call takes (a sibling, not a parent).
+ */
+CTIMER_API void __ctimer_jump(void);
 
 /* Called by the constructor the plugin emits in each instrumented translation unit. */
 CTIMER_API void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop);

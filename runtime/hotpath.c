@@ -68,3 +68,15 @@ void __ctimer_exit(uint64_t t0)
     p[1] = FAST_CLOCK();
     ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
 }
+
+void __ctimer_jump(void)
+{
+    struct ctimer_tls *tl = &ctimer_tls;
+    if (!FAST_ROUTE(tl->pos, tl)) {
+        ctimer_jump_slow(stack_position());
+        return;
+    }
+    uint64_t *p = ctimer_claim(tl, CTIMER_MARK_WORDS);
+    p[1] = stack_position();
+    ctimer_publish_word0(p, CTIMER_MARK_JUMP);
+}

@@ -446,3 +446,20 @@ void ctimer_exit_slow(uint64_t t0)
     tl->busy = 0;
     errno = saved_errno;
 }
+
+void ctimer_jump_slow(uint64_t sp)
+{
+    struct ctimer_tls *tl = &ctimer_tls;
+    int st = atomic_load_explicit(&ctimer_rt.state, memory_order_relaxed);
+    if (st != CTIMER_ST_RUNNING || tl->busy || !tl->thr)
+        return; /* a thread that records nothing has no frames to close */
+    int saved_errno = errno;
+    tl->busy = 1;
+    uint64_t *p = reserve(tl, CTIMER_MARK_WORDS, 0);
+    if (p) {
+        p[1] = sp;
+        ctimer_publish_word0(p, CTIMER_MARK_JUMP);
+    }
+    tl->busy = 0;
+    errno = saved_errno;
+}

@@ -57,6 +57,7 @@ static inline __attribute__((always_inline)) uint64_t *ctimer_claim(struct ctime
 /* Slow paths of __ctimer_enter / __ctimer_exit (hotpath.c): set up, refill, start the runtime. */
 uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp);
 void ctimer_exit_slow(uint64_t t0);
+void ctimer_jump_slow(uint64_t sp);
 
 /* Pushes the calling thread's partly filled chunk to the recorder (ctimer_flush, exit). */
 void ctimer_queue_handoff(void);

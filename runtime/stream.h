@@ -10,6 +10,7 @@
  *   end     [CTIMER_MARK_END, timestamp]               the thread ended (written by its key destructor)
  *   lost    [CTIMER_MARK_LOST, n]                      n calls were not recorded: a signal handler made
  *                                                      them while this thread was in the slow path
+ *   jump    [CTIMER_MARK_JUMP, stack pointer]          an instrumented function is about to longjmp
  *
  * Word 0 of every event is stored last, with release order: a word 0 of zero means "reserved but not
  * yet written".  Chunks are zeroed before they are handed (back) to a producer, so the writer can read
@@ -38,6 +39,7 @@
 #define CTIMER_MARK_GAP UINT64_C(1)
 #define CTIMER_MARK_END UINT64_C(2)
 #define CTIMER_MARK_LOST UINT64_C(3)
+#define CTIMER_MARK_JUMP UINT64_C(4)
 /* Word-0 values 1..CTIMER_MARK_MAX (never the address of a descriptor) are markers. */
 #define CTIMER_MARK_MAX UINT64_C(4095)
 
