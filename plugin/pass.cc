@@ -10,6 +10,7 @@
  * Both placements sit outside the all-optimizations pass list, so they also run at -O0.  */
 
 #include "pass.h"
+#include "plugin-version.h"
 #include "params.h"
 #include "descriptors.h"
 
@@ -124,7 +125,11 @@ shape_of (function *fun)
         sh.stmts++;
       }
   /* Any retreating edge, reducible loop or not: the loop tree may be stale this late. */
+#if GCCPLUGIN_VERSION_MAJOR >= 12
   sh.loop = mark_dfs_back_edges (fun);
+#else
+  sh.loop = mark_dfs_back_edges (); /* GCC 11 works on cfun, which is FUN here */
+#endif
   return sh;
 }
 
