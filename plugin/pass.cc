@@ -13,6 +13,7 @@
 #include "plugin-version.h"
 #include "params.h"
 #include "descriptors.h"
+#include "lto.h"
 
 /* Names: the plugin's own symbols and the runtime's are never instrumented. */
 static bool
@@ -301,6 +302,7 @@ public:
       if (gimple_has_body_p (node->decl) && ctimer_may_instrument (node->decl))
         {
           ctimer_build_module_ctor ();
+          ctimer_lto_mark_unit ();
           break;
         }
     return 0;
