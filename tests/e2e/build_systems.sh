@@ -80,11 +80,16 @@ for how in LDLIBS LDFLAGS lto; do
     name=make_$how
     args=(SRC="$ex/autotools" CC="$CC")
     case $how in
-    LDFLAGS) args+=(LDLIBS= LDFLAGS="$libs") ;;
+    LDFLAGS) args+=(CTIMER_LIBS= LDFLAGS="$libs") ;;
     lto) args+=(CFLAGS="-O2 -flto") ;;
     esac
     mkdir "$name"
     if make -C "$name" -f "$ex/make/Makefile" "${args[@]}" >"$name.log" 2>&1; then
+        expect_eq "$name: both sources compiled with the plugin" 2 \
+            "$(grep -E -- ' -c ' "$name.log" | grep -c -- '-fplugin=')"
+        [ "$how" != LDFLAGS ] ||
+            expect_match "$name: the runtime comes before the objects" "-lctimer .* (main|calc)\.o" \
+                "$(grep -E -- '-o calc$' "$name.log")"
         run "$name" "./$name/calc" 5
         expect_calc "$name"
     else
