@@ -14,8 +14,9 @@
 #   CTIMER_GCC_PLUGIN_INCLUDE_<M>  its plugin headers
 #   GCC_PLUGIN_INCLUDE_DIR      the default compiler's plugin headers
 #
-# CTIMER_PLUGIN_GCCS (cache) lists the other gcc drivers to try; by default gcc-9 ... gcc-16 on PATH.
-# Set it to "" to build for the default compiler only.
+# CTIMER_PLUGIN_GCCS (cache) lists the other gcc drivers to try; "auto" (the default) looks for
+# gcc-9 ... gcc-16 on PATH at each configure, so a GCC installed later is found.  Set it to "" to
+# build for the default compiler only.
 
 set(CTIMER_GCC "${CMAKE_C_COMPILER}" CACHE FILEPATH "The default gcc that loads the plugin")
 
@@ -28,17 +29,18 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
                       "to match gcc; found ${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}")
 endif()
 
-if(NOT DEFINED CTIMER_PLUGIN_GCCS)
-  set(_found)
+set(CTIMER_PLUGIN_GCCS auto CACHE STRING
+    "Other gcc drivers to build the plugin for: auto (every gcc-N on PATH, looked up at each configure) or a list")
+set(_gccs ${CTIMER_PLUGIN_GCCS})
+if(CTIMER_PLUGIN_GCCS STREQUAL "auto")
+  set(_gccs)
   foreach(v RANGE 9 16)
     find_program(_ctimer_gcc_${v} gcc-${v})
     if(_ctimer_gcc_${v})
-      list(APPEND _found ${_ctimer_gcc_${v}})
+      list(APPEND _gccs ${_ctimer_gcc_${v}})
     endif()
-    unset(_ctimer_gcc_${v} CACHE)
+    unset(_ctimer_gcc_${v} CACHE) # looked up again at the next configure
   endforeach()
-  set(CTIMER_PLUGIN_GCCS "${_found}" CACHE STRING
-      "Other gcc drivers to build the plugin for (default: every gcc-N on PATH)")
 endif()
 
 # _ctimer_plugin_dir(GCC OUT): the plugin header directory of GCC, or "" without headers.
@@ -66,7 +68,7 @@ set(CTIMER_GCC_${_m} ${CTIMER_GCC})
 set(CTIMER_GXX_${_m} ${CMAKE_CXX_COMPILER})
 set(CTIMER_GCC_PLUGIN_INCLUDE_${_m} ${_inc})
 
-foreach(gcc IN LISTS CTIMER_PLUGIN_GCCS)
+foreach(gcc IN LISTS _gccs)
   execute_process(COMMAND ${gcc} -dumpfullversion OUTPUT_VARIABLE full
                   OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
