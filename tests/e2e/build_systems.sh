@@ -33,21 +33,20 @@ cp -a "$prefix" static_prefix && rm -f static_prefix/lib/libctimer.so*
 for runtime in shared static; do
     pc=$PKG_CONFIG_PATH
     [ "$runtime" = shared ] || pc=$WORK/static_prefix/lib/pkgconfig
-    l=$(PKG_CONFIG_PATH=$pc pkg-config --static --libs ctimer)
-    c=$(PKG_CONFIG_PATH=$pc pkg-config --cflags ctimer)
-    # shellcheck disable=SC2086 # flag lists
+    read -ra l <<<"$(PKG_CONFIG_PATH=$pc pkg-config --static --libs ctimer)"
+    read -ra c <<<"$(PKG_CONFIG_PATH=$pc pkg-config --cflags ctimer)"
     for order in after before; do
         name=pc_${runtime}_$order
         objs=()
         for f in main calc; do
-            "$CC" $c -O2 -I"$ex/autotools" -c "$ex/autotools/$f.c" -o "$name.$f.o" >"$name.log" 2>&1 ||
+            "$CC" "${c[@]}" -O2 -I"$ex/autotools" -c "$ex/autotools/$f.c" -o "$name.$f.o" >"$name.log" 2>&1 ||
                 die "$name: compiling $f.c failed:"$'\n'"$(cat "$name.log")"
             objs+=("$name.$f.o")
         done
         if [ "$order" = after ]; then
-            link=("$CC" "${objs[@]}" -o "$name" $l)
+            link=("$CC" "${objs[@]}" -o "$name" "${l[@]}")
         else
-            link=("$CC" $l "${objs[@]}" -o "$name")
+            link=("$CC" "${l[@]}" "${objs[@]}" -o "$name")
         fi
         if ! "${link[@]}" >"$name.log" 2>&1; then
             fail "$name: the link failed: ${link[*]}"$'\n'"$(cat "$name.log")"
