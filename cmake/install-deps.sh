@@ -4,6 +4,10 @@
 set -euo pipefail
 
 packages=(gcc g++ make cmake pkg-config gcc-12-plugin-dev libsqlite3-dev sqlite3 check)
+# The plugin is built for every GCC with plugin headers; the tests run with each (GCC 11 and 12).
+packages+=(gcc-11 g++-11 gcc-11-plugin-dev)
+# tests/e2e/build_systems.sh builds an Autotools project.
+packages+=(autoconf automake)
 # Robustness tests use csmith when it is there; the benchmark script installs its own anchors.
 if [[ "${CTIMER_WITH_CSMITH:-1}" == 1 ]]; then packages+=(csmith libcsmith-dev); fi
 

@@ -37,6 +37,7 @@
 #include "params.h"
 #include "descriptors.h"
 #include "pass.h"
+#include "lto.h"
 
 int plugin_is_GPL_compatible;
 
@@ -60,6 +61,7 @@ plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *version)
     return 1;
   ctimer_set_plugin_path (info->full_name);
 
+  ctimer_lto_init (info);
   register_callback (info->base_name, PLUGIN_INFO, NULL, &ctimer_info);
   register_callback (info->base_name, PLUGIN_REGISTER_GGC_ROOTS, NULL,
                      (void *) ctimer_ggc_roots);

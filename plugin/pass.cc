@@ -10,8 +10,10 @@
  * Both placements sit outside the all-optimizations pass list, so they also run at -O0.  */
 
 #include "pass.h"
+#include "plugin-version.h"
 #include "params.h"
 #include "descriptors.h"
+#include "lto.h"
 
 /* Names: the plugin's own symbols and the runtime's are never instrumented. */
 static bool
@@ -124,7 +126,11 @@ shape_of (function *fun)
         sh.stmts++;
       }
   /* Any retreating edge, reducible loop or not: the loop tree may be stale this late. */
+#if GCCPLUGIN_VERSION_MAJOR >= 12
   sh.loop = mark_dfs_back_edges (fun);
+#else
+  sh.loop = mark_dfs_back_edges (); /* GCC 11 works on cfun, which is FUN here */
+#endif
   return sh;
 }
 
@@ -320,6 +326,7 @@ public:
       if (gimple_has_body_p (node->decl) && ctimer_may_instrument (node->decl))
         {
           ctimer_build_module_ctor ();
+          ctimer_lto_mark_unit ();
           break;
         }
     return 0;

@@ -3,7 +3,9 @@
 # Each test is its own bash process working in its own temporary directory, removed when the test
 # passes and kept (its path printed) when it fails.  ctest passes the toolchain in the environment
 # (tests/e2e/CMakeLists.txt):
-#   E2E_GCC      the gcc that loads the plugin     E2E_PLUGIN         ctimer.so
+#   E2E_GCC      the gcc that loads the plugin     E2E_PLUGIN         ctimer.so (the shim)
+#   E2E_GCC_MAJOR  its major version (the test runs once per GCC: e2e.gccM.NAME)
+#   E2E_GCC_MAJORS every major version with a plugin build
 #   E2E_RUNTIME  libctimer.a                       E2E_LIBS           what libctimer.a needs to link
 #   E2E_INCLUDE  the directory of ctimer.h         E2E_SHARED_LIBDIR  the directory of libctimer.so
 #   E2E_SRC      the source tree                   E2E_BUILD          the build tree

@@ -4,7 +4,7 @@
 # ctimer_run_table() names the run, and ctimer_flush() commits the calls so far while it runs.
 . "$(dirname "$0")/lib.sh"
 
-build api api.c -O2
+build api api.c -O2 -lsqlite3 # the program reads the database itself
 CTIMER_OFF=1 run off ./api
 expect_eq "off: stdout" "table (none)" "$(cat off.out)"
 expect_eq "off: stderr" "" "$(cat off.err)"
