@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,10 +127,19 @@ static void recycle(struct ctimer_recorder *r, struct ctimer_shm_thread *t, uint
     (void)ctimer_stack_push(&r->h->chunk_free, links(r), c);
 }
 
-/* Gives a chunk to the shared pool, wholly zeroed (its thread is gone: its length is not known). */
+/* Gives memory back to the kernel: the pages of a memfd's hole read as zero, in both processes, and
+ * leave both resident sets.  Falls back to zeroing them where hole punching is refused. */
+static void give_back(void *p, size_t bytes)
+{
+    if (madvise(p, bytes, MADV_REMOVE) != 0)
+        memset(p, 0, bytes);
+}
+
+/* Gives a chunk to the shared pool, zeroed and released: its thread is gone (memory returns to where
+ * it was however many threads have come and gone). */
 static void release_chunk(struct ctimer_recorder *r, uint32_t c)
 {
-    memset(chunk(r, c), 0, CTIMER_CHUNK_BYTES);
+    give_back(chunk(r, c), CTIMER_CHUNK_BYTES);
     (void)ctimer_stack_push(&r->h->chunk_free, links(r), c);
 }
 
@@ -189,7 +199,7 @@ static void retire(struct ctimer_recorder *r, uint32_t i)
     uint32_t cur = atomic_load(&t->cur);
     if (cur && cur - 1 < r->L.n_chunks)
         release_chunk(r, cur - 1);
-    atomic_store(&t->cur, 0);
+    give_back(t, sizeof *t); /* all zero now: state FREE, rings empty */
     atomic_store_explicit(&t->state, CTIMER_SLOT_FREE, memory_order_release);
     (void)ctimer_stack_push(&r->h->slot_free, r->h->slot_links, i);
 }

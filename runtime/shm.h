@@ -65,8 +65,10 @@ enum ctimer_slot_state {
     CTIMER_SLOT_FINISHED = 2  /* its thread ended: the last chunk is pushed; the recorder retires it */
 };
 
-/* No chunk: cur and held hold index + 1, so 0 means none. */
+/* No chunk: cur and held hold index + 1, so 0 means none.  Page-aligned: the recorder gives a
+ * retired slot's pages back to the kernel (MADV_REMOVE), which also makes it all zero, i.e. FREE. */
 struct ctimer_shm_thread {
+    _Alignas(4096) char page_start[0];
     _Atomic uint32_t state;     /* enum ctimer_slot_state */
     uint32_t index;             /* 1, 2, ...: <t>_threads.id */
     int32_t tid;                /* kernel thread id */

@@ -55,7 +55,8 @@ static int layout(struct ctimer_shm_header *h, uint64_t bytes, long buffer_kb)
         slots = CTIMER_MAX_SLOTS;
     if (slots < 2)
         slots = 2;
-    uint64_t slots_off = off;
+    uint64_t slots_off = round_up(off, 4096); /* slots are page-aligned (shm.h) */
+    off = slots_off;
     off = round_up(off + slots * sizeof(struct ctimer_shm_thread), 4096);
     uint64_t per_chunk = CTIMER_CHUNK_BYTES + sizeof(uint32_t);
     uint64_t n = bytes > off + CTIMER_CHUNK_BYTES ? (bytes - off - CTIMER_CHUNK_BYTES) / per_chunk : 0;
