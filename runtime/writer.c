@@ -706,6 +706,13 @@ void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *
         ended_at = now_iso;
     }
     commit_ex(w, 1, ended_at);
+    if (w->db_mu) /* the children index, once the rows are in (schema.c); a recorder calls it instead */
+        pthread_mutex_lock(w->db_mu);
+    if (ctimer_schema_finish_run(w->db, w->table) != SQLITE_OK)
+        ctimer_log("ctimer: could not index the parent ids in CTIMER_DB='%s' (%s)", w->db_path,
+                   sqlite3_errmsg(w->db));
+    if (w->db_mu)
+        pthread_mutex_unlock(w->db_mu);
 }
 
 /* ---------------------------------------------------------------- the writer thread */

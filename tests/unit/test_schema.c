@@ -112,7 +112,10 @@ START_TEST(start_run_creates_the_contract)
                                                    "min_ns,max_ns,threads");
     ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
     ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns");
-    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 4);
+    ck_assert_str_eq(columns(db, "myrun_thread_summary"), "thread,tid,thread_name,name,kind,struct,file,line,calls,"
+                                                          "total_ns,self_ns,avg_ns,min_ns,max_ns");
+    ck_assert_str_eq(columns(db, "myrun_thread_totals"), "thread,tid,thread_name,busy_ns,calls,top_function,top_self_ns");
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 6);
     /* edges is WITHOUT ROWID with the (thread, caller, func) key */
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM pragma_index_list('myrun_edges') WHERE origin='pk'"), 1);
 
