@@ -14,7 +14,8 @@ static const char USAGE[] =
     "Copies every run of each IN.db into OUT.db (created if missing; its runs are kept).  A run whose\n"
     "name is already used in OUT.db is renamed NAME_2, NAME_3, ...; each line printed says\n"
     "'IN.db:RUN -> OUT.db:NEW'.  The runs row is copied with all its columns (host, program, ...).\n"
-    "The IN databases are only read.  One transaction: on an error OUT.db is left as it was.\n";
+    "The IN databases are only read.  Each IN.db is copied in one transaction: on an error, what\n"
+    "that file would have added is rolled back and the command stops (exit 1).\n";
 
 /* Every object a run may own, by suffix (tables first: they are copied before indexes and views). */
 static const char *const SUFFIXES[] = {"", "_blocks", "_functions", "_threads", "_open", "_edges",
@@ -180,7 +181,9 @@ static int merge_one(sqlite3 *db, const char *out_path, const char *in_path)
 {
     if (cli_attach(db, in_path, "src"))
         return -1;
-    int rc = align_runs(db);
+    int rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc == 0)
+        rc = align_runs(db);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && sqlite3_prepare_v2(db, "SELECT id, table_name FROM src.runs ORDER BY id", -1, &st, NULL) != SQLITE_OK)
         rc = (cli_error("merge: %s", sqlite3_errmsg(db)), -1);
@@ -208,7 +211,11 @@ static int merge_one(sqlite3 *db, const char *out_path, const char *in_path)
         free(names[i]);
     free(names);
     free(ids);
-    sqlite3_exec(db, "DETACH src", NULL, NULL, NULL);
+    if (rc == 0)
+        rc = exec(db, "COMMIT");
+    else
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(db, "DETACH src", NULL, NULL, NULL); /* not allowed inside a transaction */
     return rc;
 }
 
@@ -253,13 +260,9 @@ int cmd_merge(int argc, char **argv)
     sqlite3_busy_timeout(db, 10000);
     if (!out_exists) /* as the runtime makes a new file: 16 KiB pages, WAL */
         sqlite3_exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-    int rc = exec(db, "BEGIN IMMEDIATE");
+    int rc = 0;
     for (int i = 2; rc == 0 && i < argc; i++)
         rc = merge_one(db, out, argv[i]);
-    if (rc == 0)
-        rc = exec(db, "COMMIT");
-    else
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
     return rc == 0 ? 0 : 1;
 }

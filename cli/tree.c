@@ -9,8 +9,9 @@ static const char USAGE[] =
     "The call tree of RUN (default: the latest) from RUN_edges, exact in every recording mode: each\n"
     "line is one caller -> callee edge with its calls, inclusive (total) and self time, callees\n"
     "under their caller by total time.  A function already on the path is marked (recursive) and not\n"
-    "expanded again.  A function called from several places has one set of callees (those of all its\n"
-    "calls): they are listed under its first (heaviest) place, and later places say (callees above).\n"
+    "expanded again; its total is '-' (nested levels would count twice), its self time adds up.\n"
+    "A function called from several places has one set of callees (those of all its calls): they\n"
+    "are listed under its first (heaviest) place, and later places say (callees above).\n"
     "  --thread TID  only the thread with this kernel thread id (default: all threads, summed)\n"
     "  --depth N     at most N levels (default: all)\n";
 
@@ -69,7 +70,11 @@ static void walk(struct tree *t, int64_t caller, int depth, char *prefix, size_t
         snprintf(label, sizeof label, "%s%s%s%s", prefix, depth ? (last ? "\xe2\x94\x94\xe2\x94\x80 " : "\xe2\x94\x9c\xe2\x94\x80 ") : "",
                  name_of(t, e->func),
                  recursive ? "  (recursive)" : seen && has_callees ? "  (callees above)" : "");
-        fmt_ns(tot, sizeof tot, (double)e->total);
+        /* a recursive edge's total counts every nested level again: only its self time adds up */
+        if (recursive)
+            snprintf(tot, sizeof tot, "-");
+        else
+            fmt_ns(tot, sizeof tot, (double)e->total);
         fmt_ns(self, sizeof self, (double)e->self);
         fmt_count(calls, sizeof calls, e->calls);
         const char *row[] = {tot, self, calls, label};

@@ -7,6 +7,7 @@
 #   E2E_RUNTIME  libctimer.a                       E2E_LIBS           what libctimer.a needs to link
 #   E2E_INCLUDE  the directory of ctimer.h         E2E_SHARED_LIBDIR  the directory of libctimer.so
 #   E2E_SRC      the source tree                   E2E_BUILD          the build tree
+#   E2E_CTIMER   the ctimer command (cli/)
 #
 # Building   build OUT SRC... [gcc flags] [+KEY[=VALUE]...]    with the plugin; +KEY=VALUE is
 #                                                               -fplugin-arg-ctimer-KEY=VALUE
