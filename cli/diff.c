@@ -60,6 +60,10 @@ int cmd_diff(int argc, char **argv)
                   npos == 1 ? "" : "s");
         return EXIT_USAGE;
     }
+    if (npos == 2 && !strchr(pos[0], ':') && cli_looks_like_db(pos[0])) {
+        cli_error("diff: '%s' is a database; give two runs after it (or A.db:RUN_A B.db:RUN_B)", pos[0]);
+        return EXIT_USAGE;
+    }
     const char *dflt = npos == 3 ? pos[0] : cli_default_db();
     struct side a, b;
     split(pos[npos - 2], dflt, &a);
