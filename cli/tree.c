@@ -66,7 +66,7 @@ static void walk(struct tree *t, int64_t caller, int depth, char *prefix, size_t
         children(t, e->func, &clo, &chi);
         int has_callees = clo < chi;
         int seen = e->func >= 0 && (size_t)e->func < t->nnames && t->expanded[e->func];
-        char label[512], tot[32], self[32], calls[32];
+        char label[4608], tot[32], self[32], calls[32];
         snprintf(label, sizeof label, "%s%s%s%s", prefix, depth ? (last ? "\xe2\x94\x94\xe2\x94\x80 " : "\xe2\x94\x9c\xe2\x94\x80 ") : "",
                  name_of(t, e->func),
                  recursive ? "  (recursive)" : seen && has_callees ? "  (callees above)" : "");
@@ -79,7 +79,7 @@ static void walk(struct tree *t, int64_t caller, int depth, char *prefix, size_t
         fmt_count(calls, sizeof calls, e->calls);
         const char *row[] = {tot, self, calls, label};
         table_add(t->out, row);
-        if (recursive || seen || (t->max_depth && depth + 1 >= t->max_depth) || plen + 8 >= 480)
+        if (recursive || seen || (t->max_depth && depth + 1 >= t->max_depth) || plen + 8 >= 4000)
             continue;
         if (e->func >= 0 && (size_t)e->func < t->nnames)
             t->expanded[e->func] = 1;
@@ -171,7 +171,7 @@ int cmd_tree(int argc, char **argv)
     t.max_depth = depth;
     static const char *const H[] = {"total", "self", "calls", "<function"};
     t.out = table_new(4, H);
-    char prefix[512] = "";
+    char prefix[4096] = "";
     walk(&t, 0, 0, prefix, 0);
     table_print(t.out, stdout);
     table_free(t.out);
