@@ -691,6 +691,18 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const char *e
 
 int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates) { return commit_ex(w, with_aggregates, NULL); }
 
+/* ctimer_schema_finish_run after the last commit, under db_mu like every SQLite call here. */
+static void finish_run(struct ctimer_writer *w)
+{
+    if (w->db_mu)
+        pthread_mutex_lock(w->db_mu);
+    if (ctimer_schema_finish_run(w->db, w->table) != SQLITE_OK)
+        ctimer_log("ctimer: could not index the parent ids in CTIMER_DB='%s' (%s)", w->db_path,
+                   sqlite3_errmsg(w->db));
+    if (w->db_mu)
+        pthread_mutex_unlock(w->db_mu);
+}
+
 void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at)
 {
     for (struct ctimer_wthread *t = w->threads; t; t = t->next) {
@@ -706,13 +718,7 @@ void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *
         ended_at = now_iso;
     }
     commit_ex(w, 1, ended_at);
-    if (w->db_mu) /* the children index, once the rows are in (schema.c); a recorder calls it instead */
-        pthread_mutex_lock(w->db_mu);
-    if (ctimer_schema_finish_run(w->db, w->table) != SQLITE_OK)
-        ctimer_log("ctimer: could not index the parent ids in CTIMER_DB='%s' (%s)", w->db_path,
-                   sqlite3_errmsg(w->db));
-    if (w->db_mu)
-        pthread_mutex_unlock(w->db_mu);
+    finish_run(w); /* the children index, once the rows are in */
 }
 
 /* ---------------------------------------------------------------- the writer thread */
