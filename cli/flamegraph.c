@@ -13,6 +13,7 @@
 #define FRAME_H 16.0
 #define TOP 34.0
 #define CHAR_W 7.0 /* 12 px sans-serif, roughly */
+#define MAX_LEVELS 2000 /* deeper frames are not drawn (the title says so): 32,000 px is tall enough */
 
 struct flame {
     const struct stacks *s;
@@ -58,7 +59,7 @@ static void colour(const char *name, int *r, int *g, int *b)
 static void frame(struct flame *fl, int node, int depth, double x)
 {
     double wpx = (double)fl->w[node] * fl->scale;
-    if (wpx < 0.1)
+    if (wpx < 0.1 || depth > MAX_LEVELS)
         return;
     const char *name = name_of(fl->s, node);
     const struct stack_node *n = &fl->s->nodes[node];
@@ -116,7 +117,9 @@ static int max_depth(const struct stacks *s)
 int export_svg(const struct stacks *s, int by_calls, const char *title, FILE *out)
 {
     int64_t *w = stacks_inclusive(s, by_calls);
-    int depth = max_depth(s);
+    int depth = max_depth(s), cut = depth > MAX_LEVELS;
+    if (cut)
+        depth = MAX_LEVELS;
     double height = TOP + (depth + 1) * FRAME_H + MARGIN + 16;
     struct flame fl = {s, w, by_calls, w[0] ? (WIDTH - 2 * MARGIN) / (double)w[0] : 0,
                        TOP + depth * FRAME_H, out};
@@ -130,6 +133,8 @@ int export_svg(const struct stacks *s, int by_calls, const char *title, FILE *ou
             "<text x=\"%.0f\" y=\"22\" text-anchor=\"middle\" style=\"font-size:16px\">",
             WIDTH, height, WIDTH, height, WIDTH / 2);
     xml_str(out, title, 4096);
+    if (cut)
+        fprintf(out, " (only the first %d levels drawn)", MAX_LEVELS);
     fprintf(out, "</text>\n<text x=\"%.0f\" y=\"%.0f\" style=\"font-size:11px;fill:#555\">width: %s"
                  "; hover a frame for its numbers</text>\n",
             MARGIN, height - 8, by_calls ? "calls" : "time (each frame includes its callees, drawn above it)");
