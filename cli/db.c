@@ -56,7 +56,7 @@ static char *subst(const char *tmpl, const char *table)
     size_t tl = strlen(table), n = 0;
     for (const char *p = tmpl; (p = strstr(p, "%1$s")) != NULL; p += 4)
         n++;
-    char *out = malloc(strlen(tmpl) + n * tl + 1), *o = out;
+    char *out = xmalloc(strlen(tmpl) + n * tl + 1), *o = out;
     if (!out)
         return NULL;
     for (const char *p = tmpl;;) {
@@ -108,7 +108,7 @@ static char *run_list(sqlite3 *db, const char *schema)
     snprintf(sql, sizeof sql, "SELECT table_name FROM \"%s\".runs ORDER BY id", schema);
     sqlite3_stmt *st = NULL;
     size_t cap = 256, len = 0;
-    char *out = calloc(1, cap);
+    char *out = xcalloc(1, cap);
     int n = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -122,7 +122,7 @@ static char *run_list(sqlite3 *db, const char *schema)
             size_t need = len + strlen(name) + 8;
             if (need > cap) {
                 cap = need * 2;
-                out = realloc(out, cap);
+                out = xrealloc(out, cap);
             }
             len += (size_t)snprintf(out + len, cap - len, "%s%s", n > 1 ? ", " : "", name);
         }
@@ -208,18 +208,18 @@ char **cli_function_names(sqlite3 *db, const char *table, size_t *n)
             size_t nc = cap ? cap : 64;
             while (nc <= (size_t)id)
                 nc *= 2;
-            names = realloc(names, nc * sizeof *names);
+            names = xrealloc(names, nc * sizeof *names);
             memset(names + cap, 0, (nc - cap) * sizeof *names);
             cap = nc;
         }
         const char *t = (const char *)sqlite3_column_text(st, 1);
-        names[id] = strdup(t ? t : "?");
+        names[id] = xstrdup(t ? t : "?");
         if ((size_t)id + 1 > *n)
             *n = (size_t)id + 1;
     }
     sqlite3_finalize(st);
     if (!names)
-        names = calloc(1, sizeof *names);
+        names = xcalloc(1, sizeof *names);
     return names;
 }
 

@@ -104,7 +104,7 @@ static void frame(struct flame *fl, int node, int depth, double x)
 
 static int max_depth(const struct stacks *s)
 {
-    int *d = calloc(s->n ? s->n : 1, sizeof *d), m = 0;
+    int *d = xcalloc(s->n ? s->n : 1, sizeof *d), m = 0;
     for (size_t i = 1; i < s->n; i++) {
         d[i] = d[s->nodes[i].parent] + 1;
         if (d[i] > m)

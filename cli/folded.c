@@ -22,7 +22,7 @@ static void walk(struct fold *f, int node)
         size_t k = strlen(name);
         if (f->len + k + 2 > f->cap) {
             f->cap = (f->len + k + 2) * 2;
-            f->path = realloc(f->path, f->cap);
+            f->path = xrealloc(f->path, f->cap);
         }
         if (f->len)
             f->path[f->len++] = ';';

@@ -1,6 +1,7 @@
 /* main.c — `ctimer SUBCOMMAND ...`: dispatch, the top-level help, and the shared messages. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -31,6 +32,20 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
 }
+
+static void *need(void *p)
+{
+    if (!p) {
+        fputs("ctimer: out of memory\n", stderr);
+        exit(1);
+    }
+    return p;
+}
+
+void *xmalloc(size_t n) { return need(malloc(n ? n : 1)); }
+void *xcalloc(size_t n, size_t size) { return need(calloc(n ? n : 1, size ? size : 1)); }
+void *xrealloc(void *p, size_t n) { return need(realloc(p, n ? n : 1)); }
+char *xstrdup(const char *s) { return need(strdup(s)); }
 
 int cli_wants_help(int argc, char **argv, const char *usage)
 {

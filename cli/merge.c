@@ -67,11 +67,11 @@ static int name_free(sqlite3 *db, const char *name)
 static char *rename_sql(const char *sql, const char *old, const char *new)
 {
     size_t ol = strlen(old), nl = strlen(new), cap = strlen(sql) * 2 + 64 + nl * 16, o = 0;
-    char *out = malloc(cap);
+    char *out = xmalloc(cap);
     for (const char *p = sql; *p;) {
         if (p[0] == '"' && strncmp(p + 1, old, ol) == 0 && (p[1 + ol] == '"' || p[1 + ol] == '_')) {
             if (o + nl + 2 >= cap)
-                out = realloc(out, cap *= 2);
+                out = xrealloc(out, cap *= 2);
             out[o++] = '"';
             memcpy(out + o, new, nl);
             o += nl;
@@ -79,7 +79,7 @@ static char *rename_sql(const char *sql, const char *old, const char *new)
             continue;
         }
         if (o + 2 >= cap)
-            out = realloc(out, cap *= 2);
+            out = xrealloc(out, cap *= 2);
         out[o++] = *p++;
     }
     out[o] = 0;
@@ -192,10 +192,10 @@ static int merge_one(sqlite3 *db, const char *out_path, const char *in_path)
     char **names = NULL;
     size_t n = 0;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        ids = realloc(ids, (n + 1) * sizeof *ids);
-        names = realloc(names, (n + 1) * sizeof *names);
+        ids = xrealloc(ids, (n + 1) * sizeof *ids);
+        names = xrealloc(names, (n + 1) * sizeof *names);
         ids[n] = sqlite3_column_int64(st, 0);
-        names[n++] = strdup((const char *)sqlite3_column_text(st, 1));
+        names[n++] = xstrdup((const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
     for (size_t i = 0; rc == 0 && i < n; i++) {

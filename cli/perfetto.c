@@ -35,14 +35,14 @@ int export_perfetto(sqlite3 *db, const char *table, FILE *out)
     if (sqlite3_step(st) == SQLITE_ROW) {
         pid = sqlite3_column_int64(st, 0);
         const char *p = (const char *)sqlite3_column_text(st, 1);
-        program = strdup(p ? p : table);
+        program = xstrdup(p ? p : table);
     }
     sqlite3_finalize(st);
 
     size_t nn;
     char **names = cli_function_names(db, table, &nn);
-    char **lit = calloc(nn + 1, sizeof *lit);
-    char **cat = calloc(nn + 1, sizeof *cat);
+    char **lit = xcalloc(nn + 1, sizeof *lit);
+    char **cat = xcalloc(nn + 1, sizeof *cat);
     for (size_t i = 0; i < nn; i++)
         lit[i] = names[i] ? json_literal(names[i]) : NULL;
     st = cli_prepare(db, "SELECT id, kind FROM \"%1$s_functions\"", table);
@@ -50,7 +50,7 @@ int export_perfetto(sqlite3 *db, const char *table, FILE *out)
         int64_t id = sqlite3_column_int64(st, 0);
         const char *k = (const char *)sqlite3_column_text(st, 1);
         if (id >= 0 && (size_t)id < nn)
-            cat[id] = strdup(k && strcmp(k, "method") == 0 ? "method" : "function");
+            cat[id] = xstrdup(k && strcmp(k, "method") == 0 ? "method" : "function");
     }
     sqlite3_finalize(st);
 
@@ -70,7 +70,7 @@ int export_perfetto(sqlite3 *db, const char *table, FILE *out)
             continue;
         if ((size_t)id >= ntids) {
             size_t n2 = (size_t)id + 16;
-            tids = realloc(tids, n2 * sizeof *tids);
+            tids = xrealloc(tids, n2 * sizeof *tids);
             for (size_t k = ntids; k < n2; k++)
                 tids[k] = -1;
             ntids = n2;

@@ -25,7 +25,7 @@ static void rehash(struct stacks *s)
 {
     free(s->slots);
     s->nslots = s->nslots ? s->nslots * 2 : 1024;
-    s->slots = calloc(s->nslots, sizeof *s->slots);
+    s->slots = xcalloc(s->nslots, sizeof *s->slots);
     for (size_t i = 1; i < s->n; i++) {
         size_t k = hash(s->nodes[i].parent, s->nodes[i].func) & (s->nslots - 1);
         while (s->slots[k])
@@ -38,7 +38,7 @@ static int new_node(struct stacks *s, int parent, int64_t func)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 256;
-        s->nodes = realloc(s->nodes, s->cap * sizeof *s->nodes);
+        s->nodes = xrealloc(s->nodes, s->cap * sizeof *s->nodes);
     }
     int i = (int)s->n++;
     s->nodes[i] = (struct stack_node){func, parent, -1, -1, 0, 0, 0};
@@ -68,8 +68,8 @@ static void push(struct tstack *t, int64_t id, int node)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 64;
-        t->ids = realloc(t->ids, t->cap * sizeof *t->ids);
-        t->nodes = realloc(t->nodes, t->cap * sizeof *t->nodes);
+        t->ids = xrealloc(t->ids, t->cap * sizeof *t->ids);
+        t->nodes = xrealloc(t->nodes, t->cap * sizeof *t->nodes);
     }
     t->ids[t->n] = id;
     t->nodes[t->n++] = node;
@@ -98,7 +98,7 @@ int stacks_build(sqlite3 *db, const char *table, struct stacks *s)
             continue;
         if ((size_t)thread >= nth) {
             size_t nn = (size_t)thread + 16;
-            th = realloc(th, nn * sizeof *th);
+            th = xrealloc(th, nn * sizeof *th);
             memset(th + nth, 0, (nn - nth) * sizeof *th);
             nth = nn;
         }
@@ -142,7 +142,7 @@ void stacks_free(struct stacks *s)
 
 int64_t *stacks_inclusive(const struct stacks *s, int by_calls)
 {
-    int64_t *w = calloc(s->n ? s->n : 1, sizeof *w);
+    int64_t *w = xcalloc(s->n ? s->n : 1, sizeof *w);
     /* children always have larger indices than their parent: one backward pass */
     for (size_t i = s->n; i-- > 0;) {
         int64_t own = by_calls ? s->nodes[i].calls : s->nodes[i].self_ns;
@@ -171,7 +171,7 @@ int *stacks_children_sorted(const struct stacks *s, int node, size_t *n)
     *n = 0;
     for (int c = s->nodes[node].first_child; c >= 0; c = s->nodes[c].next)
         (*n)++;
-    int *out = malloc((*n ? *n : 1) * sizeof *out);
+    int *out = xmalloc((*n ? *n : 1) * sizeof *out);
     size_t k = 0;
     for (int c = s->nodes[node].first_child; c >= 0; c = s->nodes[c].next)
         out[k++] = c;

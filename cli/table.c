@@ -21,11 +21,11 @@ static size_t width(const char *s)
 
 struct table *table_new(int ncols, const char *const *headers)
 {
-    struct table *t = calloc(1, sizeof *t);
-    t->ncols = ncols;
-    t->left = calloc((size_t)ncols, sizeof *t->left);
+    struct table *t = xcalloc(1, sizeof *t);
+    t->ncols = ncols = ncols < 1 ? 1 : ncols > 64 ? 64 : ncols;
+    t->left = xcalloc((size_t)ncols, sizeof *t->left);
     const char *h[64];
-    for (int c = 0; c < ncols && c < 64; c++) {
+    for (int c = 0; c < ncols; c++) {
         t->left[c] = headers[c][0] == '<';
         h[c] = headers[c] + t->left[c];
     }
@@ -37,16 +37,16 @@ void table_add(struct table *t, const char *const *cells)
 {
     if (t->nrows == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 32;
-        t->cells = realloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
+        t->cells = xrealloc(t->cells, t->cap * (size_t)t->ncols * sizeof *t->cells);
     }
     for (int c = 0; c < t->ncols; c++)
-        t->cells[t->nrows * (size_t)t->ncols + (size_t)c] = strdup(cells[c] ? cells[c] : "");
+        t->cells[t->nrows * (size_t)t->ncols + (size_t)c] = xstrdup(cells[c] ? cells[c] : "");
     t->nrows++;
 }
 
 void table_print(struct table *t, FILE *f)
 {
-    size_t *w = calloc((size_t)t->ncols, sizeof *w);
+    size_t *w = xcalloc((size_t)t->ncols, sizeof *w);
     for (size_t r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++) {
             size_t k = width(t->cells[r * (size_t)t->ncols + (size_t)c]);

@@ -146,7 +146,7 @@ int cmd_tree(int argc, char **argv)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (t.n == cap) {
             cap = cap ? cap * 2 : 256;
-            t.e = realloc(t.e, cap * sizeof *t.e);
+            t.e = xrealloc(t.e, cap * sizeof *t.e);
         }
         t.e[t.n++] = (struct edge){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                                    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
@@ -166,8 +166,8 @@ int cmd_tree(int argc, char **argv)
         return EXIT_USAGE;
     }
     t.names = cli_function_names(db, table, &t.nnames);
-    t.expanded = calloc(t.nnames + 1, 1);
-    t.path = calloc(t.n + 2, sizeof *t.path);
+    t.expanded = xcalloc(t.nnames + 1, 1);
+    t.path = xcalloc(t.n + 2, sizeof *t.path);
     t.max_depth = depth;
     static const char *const H[] = {"total", "self", "calls", "<function"};
     t.out = table_new(4, H);
