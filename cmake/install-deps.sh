@@ -8,6 +8,9 @@ packages=(gcc g++ make cmake pkg-config gcc-12-plugin-dev libsqlite3-dev sqlite3
 packages+=(gcc-11 g++-11 gcc-11-plugin-dev)
 # tests/e2e/build_systems.sh builds an Autotools project.
 packages+=(autoconf automake)
+# The ctimer command's tests: jq parses the Perfetto JSON, rsvg-convert (librsvg2-bin) renders the
+# flame graph and netpbm's pngtopnm decodes the picture to count its pixels.
+packages+=(jq librsvg2-bin netpbm)
 # Robustness tests use csmith when it is there; the benchmark script installs its own anchors.
 if [[ "${CTIMER_WITH_CSMITH:-1}" == 1 ]]; then packages+=(csmith libcsmith-dev); fi
 

@@ -260,6 +260,7 @@ int main(int argc, char **argv)
 
     /* 5. */
     enum ctimer_end how = ctimer_recorder_run(&r);
+    ctimer_writer_index(r.w);
     ctimer_writer_free(r.w);
     sqlite3_close(r.db); /* the last connection checkpoints and removes the -wal file: before DONE, so
                           * that an exited program's database is complete and settled */

@@ -777,6 +777,13 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const struct 
 
 int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates) { return commit_ex(w, with_aggregates, NULL); }
 
+void ctimer_writer_index(struct ctimer_writer *w)
+{
+    if (ctimer_schema_finish_run(w->db, w->table) != SQLITE_OK)
+        ctimer_log("ctimer: could not index the parent ids in CTIMER_DB='%s' (%s)", w->db_path,
+                   sqlite3_errmsg(w->db));
+}
+
 void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason)
 {
     uint64_t last = end_ts;

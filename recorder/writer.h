@@ -75,6 +75,10 @@ int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates);
  * duration_ns and end_reason ("exit", "died", "exec").  Rows given up are reported in one line. */
 void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason);
 
+/* After the run's last commit: the index that makes children lookups fast (schema.c,
+ * ctimer_schema_finish_run); one line on stderr if it fails, the rows stay. */
+void ctimer_writer_index(struct ctimer_writer *w);
+
 void ctimer_writer_get_stats(const struct ctimer_writer *w, struct ctimer_writer_stats *out);
 /* Calls the program could not record at all (no thread slot or chunk): counted in runs.dropped. */
 void ctimer_writer_add_dropped(struct ctimer_writer *w, uint64_t n);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # `cmake --install` into a fresh prefix, then build an application the way the README says, with
-# pkg-config alone, and check that it records its calls.
+# pkg-config alone, and check that it records its calls and that the installed ctimer reads them.
 . "$(dirname "$0")/lib.sh"
 
 [ -n "${E2E_BUILD:-}" ] || die "E2E_BUILD is not set"
@@ -34,5 +34,8 @@ run app ./app 10
 expect_eq "exit status" 0 "$RC"
 expect_eq "stdout" "fib(10) = 55" "$(cat app.out)"
 expect_eq "rows of fib" 177 "$(rows fib)"
+expect_eq "the ctimer command is installed to bin/ and reads the run" "fib 177" \
+    "$("$WORK/p/bin/ctimer" report "$DB" app --json --limit 1 --sort calls 2>&1 | grep -oE '"name":"[a-z]+","calls":[0-9]+' |
+       sed -E 's/"name":"([a-z]+)","calls":/\1 /')"
 expect_eq "ctimer.h is installed" yes "$([ -f "$WORK/p/include/ctimer.h" ] && echo yes || echo no)"
 finish

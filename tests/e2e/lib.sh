@@ -9,6 +9,7 @@
 #   E2E_RUNTIME  libctimer.a                       E2E_LIBS           what libctimer.a needs to link
 #   E2E_INCLUDE  the directory of ctimer.h         E2E_SHARED_LIBDIR  the directory of libctimer.so
 #   E2E_SRC      the source tree                   E2E_BUILD          the build tree
+#   E2E_CTIMER   the ctimer command (cli/)
 #
 # Building   build OUT SRC... [gcc flags] [+KEY[=VALUE]...]    with the plugin; +KEY=VALUE is
 #                                                               -fplugin-arg-ctimer-KEY=VALUE
@@ -237,8 +238,8 @@ expect_match() {
 }
 
 # The invariants of the call tree in $RUN, and its summary equal to its rows.  The rows are copied
-# into an indexed temporary table first: the view's parent_id is an expression, which no index
-# serves, and looking up children through it is quadratic.
+# into an indexed temporary table first: each check then reads plain columns instead of evaluating
+# the view's joins again (and runs killed before their end have no T_parent index).
 expect_tree() {
     local what=() sql=()
     what+=("rows where (parent_id IS NULL) differs from (depth = 0)")

@@ -113,7 +113,10 @@ START_TEST(start_run_creates_the_contract)
                                                    "min_ns,max_ns,threads");
     ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
     ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns");
-    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 4);
+    ck_assert_str_eq(columns(db, "myrun_thread_summary"), "thread,tid,thread_name,name,kind,struct,file,line,calls,"
+                                                          "total_ns,self_ns,avg_ns,min_ns,max_ns");
+    ck_assert_str_eq(columns(db, "myrun_thread_totals"), "thread,tid,thread_name,busy_ns,calls,top_function,top_self_ns");
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 6);
     /* edges is WITHOUT ROWID with the (thread, caller, func) key */
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM pragma_index_list('myrun_edges') WHERE origin='pk'"), 1);
 
@@ -231,6 +234,29 @@ START_TEST(invalid_identifiers_never_reach_sql)
 }
 END_TEST
 
+START_TEST(finish_run_indexes_the_view_parent_id)
+{
+    char path[512], err[256], table[96];
+    sqlite3 *db = fresh_db(path, sizeof path);
+    struct ctimer_run_info ri = info();
+    int64_t id;
+    ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "r", "CTIMER_RUN", table, sizeof table, &id, NULL, NULL, err,
+                                             sizeof err), 0);
+    /* rows 1 (root), 2 and 3 (children of 1), 4 (child of 3) */
+    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO r_blocks VALUES (0, 0, 0, 0);"
+                                      "INSERT INTO r VALUES (1, 0, 0, 1, 0, 9, 5), (2, 1, 1, 1, 1, 2, 0),"
+                                      " (3, 2, 1, 1, 3, 3, 1), (4, 1, 2, 1, 4, 1, 0)", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(ctimer_schema_finish_run(db, "r"), SQLITE_OK);
+    ck_assert_int_eq(ctimer_schema_finish_run(db, "r"), SQLITE_OK); /* idempotent */
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(id) FROM (SELECT id FROM r_calls WHERE parent_id = 1 ORDER BY id)"),
+                     "2,3");
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'r_parent'"
+                                " AND tbl_name = 'r'"), 1); /* e2e views checks that the view's plan uses it */
+    ck_assert_int_eq(ctimer_schema_finish_run(db, "x;y"), SQLITE_MISUSE);
+    sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(iso_time_format)
 {
     char out[32];
@@ -253,6 +279,7 @@ int main(void)
     tcase_add_test(tc, taken_name_falls_back_with_one_message);
     tcase_add_test(tc, run_row_values_are_bound_not_spliced);
     tcase_add_test(tc, invalid_identifiers_never_reach_sql);
+    tcase_add_test(tc, finish_run_indexes_the_view_parent_id);
     tcase_add_test(tc, iso_time_format);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
