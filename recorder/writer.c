@@ -114,6 +114,7 @@ struct ctimer_writer {
     int full_errors;       /* commits that failed for another reason than a lock (disk full, ...) */
     char first_error[200]; /* the first such failure's SQLite message, for the one line at the end */
     int busy_reported;     /* the "locked; retrying" line is printed once */
+    int rows_off;          /* the database was full: rows are counted in rows_lost, not written */
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -323,6 +324,10 @@ static void emit_row(struct ctimer_writer *w, const struct frame *f, const struc
                      uint32_t thread, uint64_t dur, int unfinished)
 {
     struct ctimer_batch *b = &w->batch;
+    if (w->rows_off) {
+        w->stats.rows_lost++;
+        return;
+    }
     if ((b->n == b->cap && ctimer_batch_reserve(b, b->n + 1) != 0) || queue_block(w, f, thread) != 0) {
         w->stats.rows_lost++;
         return;
@@ -667,7 +672,7 @@ static int begin_locked(struct ctimer_writer *w, long wait_ms)
     }
 }
 
-/* Rows kept in memory while the database stays locked, before the oldest batch is given up. */
+/* Rows kept in memory while the database stays locked, before they are given up (all of them). */
 static size_t busy_bound(const struct ctimer_writer *w)
 {
     size_t b = w->batch_rows * 16;
@@ -689,8 +694,11 @@ static int write_all(struct ctimer_writer *w, int with_rows, int with_aggregates
         rc = write_aggregates(w, end, with_rows, locked);
     if (rc == SQLITE_OK)
         rc = step(w->st.commit);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+        if (!w->first_error[0]) /* before the rollback, which sets a message of its own */
+            snprintf(w->first_error, sizeof w->first_error, "%s", sqlite3_errmsg(w->db));
         step(w->st.rollback);
+    }
     return rc;
 }
 
@@ -759,10 +767,14 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const struct 
     if (rc == SQLITE_OK) {
         committed(w, 1, with_aggregates);
     } else {
+        /* The rows go, and no more are written in this run: they would take what little room is
+         * left.  The aggregates, which make the summary exact, are tried alone, after a checkpoint
+         * that empties the WAL (under RLIMIT_FSIZE it is the WAL file that reaches the limit, and a
+         * WAL is only rewound after a checkpoint). */
         w->full_errors++;
-        if (!w->first_error[0])
-            snprintf(w->first_error, sizeof w->first_error, "%s", sqlite3_errmsg(w->db));
-        drop_rows(w); /* the rows go; the aggregates, which make the summary exact, are tried alone */
+        drop_rows(w);
+        w->rows_off = 1;
+        sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
         rc = step(w->st.begin);
         if (rc == SQLITE_OK)
             rc = write_all(w, 0, with_aggregates, end, locked);
