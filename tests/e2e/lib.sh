@@ -23,7 +23,9 @@
 #                                      runs in DBFILE (default $DB) has ended_at set: the recorder
 #                                      process may still be writing after the program ended.  No
 #                                      wait when the file does not exist, is not a database or has
-#                                      no runs table.  Returns 1 (and says so) after 30 s.
+#                                      no runs table.  Returns 1 (and says so) after 30 s
+#                                      (E2E_WAIT_S seconds if set: 0 to look at a runtime without
+#                                      a recorder, where a killed run never ends).
 #            wait_pid_gone PID         waits, up to 30 s, until process PID no longer exists or is a
 #                                      zombie (a daemon's background child); fails after 30 s
 #            run_plain NAME PROG [ARGS...]   the same without any CTIMER_ variable
@@ -175,7 +177,7 @@ run() {
 wait_runs_ended() {
     local file=${1:-$DB} i out
     [ -f "$file" ] || return 0
-    for ((i = 0; i < 600; i++)); do
+    for ((i = 0; i <= ${E2E_WAIT_S:-30} * 20; i++)); do
         out=$(sqlite3 -batch -cmd '.timeout 1000' "$file" \
             "SELECT count(*) FROM runs WHERE ended_at IS NULL" 2>&1)
         case $out in
@@ -186,7 +188,8 @@ wait_runs_ended() {
         esac
         sleep 0.05
     done
-    printf 'lib.sh: %s run(s) in %s still have no ended_at after 30 s\n' "$out" "$file" >&2
+    printf 'lib.sh: %s run(s) in %s still have no ended_at after %s s\n' "$out" "$file" \
+        "${E2E_WAIT_S:-30}" >&2
     return 1
 }
 
