@@ -4,6 +4,8 @@
 set -euo pipefail
 
 packages=(gcc g++ make cmake pkg-config gcc-12-plugin-dev libsqlite3-dev sqlite3 check)
+# e2e embedded_sqlite fetches the SQLite amalgamation with `npm pack` (once, then from its cache).
+packages+=(npm)
 # Robustness tests use csmith when it is there; the benchmark script installs its own anchors.
 if [[ "${CTIMER_WITH_CSMITH:-1}" == 1 ]]; then packages+=(csmith libcsmith-dev); fi
 
