@@ -56,15 +56,15 @@ for ((seed = 1; seed <= SEEDS; seed++)); do
     DB=$WORK/s$seed.db
     for opt in -O0 -O2; do
         name=s$seed${opt#-}
-        what="seed $seed $opt $(placement_of "$seed" "$opt")"
+        label="seed $seed $opt $(placement_of "$seed" "$opt")"
         if [ ! -e "$name.rc" ]; then
-            fail "$what: not built or not run (see s$seed.log, $name.log)"
+            fail "$label: not built or not run (see s$seed.log, $name.log)"
             continue
         fi
-        expect_same_as_plain "$what" "plain$seed" "$name" stdout-only
-        expect_eq "$what: runs: ended_at set, unfinished" "1|0" \
+        expect_same_as_plain "$label" "plain$seed" "$name" stdout-only
+        expect_eq "$label: runs: ended_at set, unfinished" "1|0" \
             "$(q "SELECT ended_at IS NOT NULL, unfinished FROM runs WHERE table_name = '$name'")"
-        expect_ge "$what: calls recorded" 1 "$(q "SELECT calls FROM runs WHERE table_name = '$name'")"
+        expect_ge "$label: calls recorded" 1 "$(q "SELECT calls FROM runs WHERE table_name = '$name'")"
     done
 done
 echo "csmith: $SEEDS seeds, ${#skipped[@]} skipped (plain build not done with status 0 in 5 s): ${skipped[*]}"

@@ -23,7 +23,7 @@ for how in exit _exit; do
         "$(qlist "SELECT table_name FROM runs WHERE table_name LIKE '$name%' ORDER BY id")"
     expect_eq "$name: parent: calls of main, work; unfinished rows" "0 0 main" \
         "$(calls main) $(calls work) $(qlist "SELECT function FROM ${RUN}_calls WHERE unfinished")"
-    reason=exit
+    reason='exit'
     [ "$how" = exit ] || reason=died
     RUN=${name}_$child
     expect_eq "$name: child: calls and rows of work" "2000 2000" "$(calls work) $(rows work)"
