@@ -11,6 +11,8 @@ packages+=(autoconf automake)
 # The ctimer command's tests: jq parses the Perfetto JSON, rsvg-convert (librsvg2-bin) renders the
 # flame graph and netpbm's pngtopnm decodes the picture to count its pixels.
 packages+=(jq librsvg2-bin netpbm)
+# e2e embedded_sqlite fetches the SQLite amalgamation with `npm pack` (once, then from its cache).
+packages+=(npm)
 # Robustness tests use csmith when it is there; the benchmark script installs its own anchors.
 if [[ "${CTIMER_WITH_CSMITH:-1}" == 1 ]]; then packages+=(csmith libcsmith-dev); fi
 

@@ -20,7 +20,17 @@
 #            A failed build stops the test (nothing after it could mean anything).
 # Running    run NAME PROG [ARGS...]   runs PROG with CTIMER_RUN=NAME and CTIMER_DB=$DB (and
 #                                      CTIMER_MIN_NS=0 unless set); sets RUN=NAME and RC, leaves
-#                                      stdout and stderr in NAME.out and NAME.err
+#                                      stdout and stderr in NAME.out and NAME.err; then waits
+#                                      (wait_runs_ended) for the recorder to finish the run
+#            wait_runs_ended [DBFILE]  waits, up to 30 s polling every 50 ms, until every row of
+#                                      runs in DBFILE (default $DB) has ended_at set: the recorder
+#                                      process may still be writing after the program ended.  No
+#                                      wait when the file does not exist, is not a database or has
+#                                      no runs table.  Returns 1 (and says so) after 30 s
+#                                      (E2E_WAIT_S seconds if set: 0 to look at a runtime without
+#                                      a recorder, where a killed run never ends).
+#            wait_pid_gone PID         waits, up to 30 s, until process PID no longer exists or is a
+#                                      zombie (a daemon's background child); fails after 30 s
 #            run_plain NAME PROG [ARGS...]   the same without any CTIMER_ variable
 #            run_both NAME BIN [ARGS...]     runs ./BIN.plain and ./BIN (as run NAME), and expects
 #                                            the same stdout, stderr and exit status
@@ -143,13 +153,14 @@ build_both() {
 # _exec NAME CMD...: runs CMD with stdout, stderr and exit status in NAME.out, NAME.err, NAME.rc.
 # Programs get 60 s: a hang at exit (a writer never drained) must fail, not stall the suite.
 _exec() {
-    local name=$1
+    local name=$1 t0=$SECONDS
     shift
     # (the braces keep bash's "Aborted" notices for programs killed on purpose off the log)
     { timeout -s KILL 60 "$@" >"$name.out" 2>"$name.err"; } 2>/dev/null
     RC=$?
     echo "$RC" >"$name.rc"
-    [ "$RC" -ne 137 ] || fail "$name: '$*' was killed after 60 s (hung?)"
+    # 137 is also the status of a program that killed itself with SIGKILL: only a long one hung
+    [ "$RC" -ne 137 ] || [ $((SECONDS - t0)) -lt 59 ] || fail "$name: '$*' was killed after 60 s (hung?)"
 }
 
 run() {
@@ -158,6 +169,43 @@ run() {
     RUN=$name
     CTIMER_DB=${CTIMER_DB-$DB} CTIMER_RUN=${CTIMER_RUN-$name} CTIMER_MIN_NS=${CTIMER_MIN_NS-0} \
         _exec "$name" "$@"
+    local rc=$RC
+    wait_runs_ended "${CTIMER_DB-$DB}"
+    RC=$rc
+}
+
+# The recorder completes a run after its program ended, whichever way it ended: wait for every
+# unfinished runs row.  A database that cannot be read (not a database, no runs table, no ended_at
+# column) has nothing to wait for; a locked one is retried (sqlite3's own 1 s busy timeout).
+wait_runs_ended() {
+    local file=${1:-$DB} i out
+    [ -f "$file" ] || return 0
+    for ((i = 0; i <= ${E2E_WAIT_S:-30} * 20; i++)); do
+        out=$(sqlite3 -batch -cmd '.timeout 1000' "$file" \
+            "SELECT count(*) FROM runs WHERE ended_at IS NULL" 2>&1)
+        case $out in
+        0) return 0 ;;
+        [0-9]*) ;;
+        *locked* | *busy*) ;;
+        *) return 0 ;; # no runs table, not a database, ...: nothing is recording there
+        esac
+        sleep 0.05
+    done
+    printf 'lib.sh: %s run(s) in %s still have no ended_at after %s s\n' "$out" "$file" \
+        "${E2E_WAIT_S:-30}" >&2
+    return 1
+}
+
+wait_pid_gone() {
+    local pid=$1 i
+    for ((i = 0; i < 600; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        # a zombie nobody reaps (no init in a container) has ended too
+        [[ $(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 0
+        sleep 0.05
+    done
+    fail "process $pid still exists after 30 s"
+    return 1
 }
 
 run_plain() {
