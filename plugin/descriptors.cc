@@ -15,12 +15,14 @@ static GTY (()) tree desc_type;
 static GTY (()) tree enter_decl;
 static GTY (()) tree exit_decl;
 static GTY (()) tree jump_decl;
+static GTY (()) tree exec_decl;
 
 const struct ggc_root_tab ctimer_ggc_roots[] = {
   { &desc_type, 1, sizeof (desc_type), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   { &enter_decl, 1, sizeof (enter_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   { &exit_decl, 1, sizeof (exit_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   { &jump_decl, 1, sizeof (jump_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+  { &exec_decl, 1, sizeof (exec_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
   LAST_GGC_ROOT_TAB
 };
 
@@ -149,6 +151,15 @@ ctimer_jump_fndecl (void)
   if (!jump_decl)
     jump_decl = runtime_fndecl ("__ctimer_jump", build_function_type_list (void_type_node, NULL_TREE));
   return jump_decl;
+}
+
+tree
+ctimer_exec_fndecl (void)
+{
+  if (!exec_decl)
+    exec_decl = runtime_fndecl ("__ctimer_exec",
+                                build_function_type_list (void_type_node, integer_type_node, NULL_TREE));
+  return exec_decl;
 }
 
 /* extern struct ctimer_desc NAME[] __attribute__((weak, visibility("hidden"))): defined by the

@@ -16,6 +16,7 @@ tree ctimer_desc_addr (int kind, const char *name, const char *strct, const char
 tree ctimer_enter_fndecl (void);
 tree ctimer_exit_fndecl (void);
 tree ctimer_jump_fndecl (void);
+tree ctimer_exec_fndecl (void);
 
 /* Emits, once per translation unit, a constructor that registers this module's descriptor
    section with the runtime, so that it lists even the functions never called, and tells it

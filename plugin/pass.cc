@@ -180,6 +180,23 @@ is_longjmp (gcall *call)
          || !strcmp (n, "__longjmp_chk");
 }
 
+/* A call of one of the exec functions: the recorder is told, so that a process image replaced by
+   an exec is not taken for one that died (both look the same from outside once it is gone).  */
+static bool
+is_exec (gcall *call)
+{
+  static const char *const names[] = {"execv", "execve", "execvp", "execvpe", "execl", "execlp",
+                                      "execle", "fexecve", "execveat"};
+  tree fn = gimple_call_fndecl (call);
+  if (!fn || !DECL_NAME (fn))
+    return false;
+  const char *n = IDENTIFIER_POINTER (DECL_NAME (fn));
+  for (const char *name : names)
+    if (!strcmp (n, name))
+      return true;
+  return false;
+}
+
 /* Entry on the edge out of the entry block, never at the top of the first block: when that
    block is a loop head, the call would run on every iteration.  Exit before every return;
    returns are collected first because inserting changes the blocks being walked.  */
@@ -190,7 +207,7 @@ instrument_entry_exit (function *fun, tree desc_addr)
   gcall *enter = ctimer_build_enter (desc_addr, &t0);
   gsi_insert_on_edge_immediate (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), enter);
 
-  auto_vec<gimple *> returns, jumps;
+  auto_vec<gimple *> returns, jumps, execs;
   basic_block bb;
   FOR_EACH_BB_FN (bb, fun)
     for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
@@ -205,6 +222,8 @@ instrument_entry_exit (function *fun, tree desc_addr)
             gimple_call_set_tail (call, false);
             if (is_longjmp (call))
               jumps.safe_push (stmt);
+            else if (is_exec (call))
+              execs.safe_push (stmt);
           }
       }
   for (gimple *ret : returns)
@@ -218,6 +237,16 @@ instrument_entry_exit (function *fun, tree desc_addr)
     {
       gimple_stmt_iterator gsi = gsi_for_stmt (jmp);
       gsi_insert_before (&gsi, gimple_build_call (ctimer_jump_fndecl (), 0), GSI_SAME_STMT);
+    }
+  /* __ctimer_exec (1) before each exec, __ctimer_exec (0) after it: an exec that returns failed.  */
+  for (gimple *ex : execs)
+    {
+      gimple_stmt_iterator gsi = gsi_for_stmt (ex);
+      gsi_insert_before (&gsi, gimple_build_call (ctimer_exec_fndecl (), 1, integer_one_node),
+                         GSI_SAME_STMT);
+      if (!stmt_ends_bb_p (ex))
+        gsi_insert_after (&gsi, gimple_build_call (ctimer_exec_fndecl (), 1, integer_zero_node),
+                          GSI_NEW_STMT);
     }
 }
 

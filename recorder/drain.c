@@ -285,19 +285,21 @@ static int leader_exited(pid_t pid)
 
 static enum ctimer_end program_ended(struct ctimer_recorder *r, int check_exec)
 {
+    /* Gone while an exec was under way (__ctimer_exec): the image was replaced, then ended. */
+    enum ctimer_end gone = atomic_load(&r->h->execs) > 0 ? CTIMER_END_EXEC : CTIMER_END_DIED;
     if (r->pidfd >= 0) {
         struct pollfd p = {r->pidfd, POLLIN, 0};
         if (poll(&p, 1, 0) > 0)
-            return CTIMER_END_DIED;
+            return gone;
     } else if (kill(r->pid, 0) != 0 && errno == ESRCH) {
-        return CTIMER_END_DIED;
+        return gone;
     }
     if (check_exec && !maps_inode(r->pid, r->inode) && !leader_exited(r->pid)) {
         /* Gone from the maps: an exec, or the process ended between the two checks. */
         if (r->pidfd >= 0) {
             struct pollfd p = {r->pidfd, POLLIN, 0};
             if (poll(&p, 1, 0) > 0)
-                return CTIMER_END_DIED;
+                return gone;
         }
         return CTIMER_END_EXEC;
     }
@@ -435,7 +437,7 @@ static void final_phase(struct ctimer_recorder *r, enum ctimer_end how)
                    "calls are not recorded",
                    (unsigned long long)r->corrupt, (int)r->pid);
     static const char *const reason[] = {"exit", "exit", "died", "exec"};
-    ctimer_writer_finish(r->w, how == CTIMER_END_EXIT ? ctimer_now() : 0, NULL, reason[how]);
+    r->finish_rc = ctimer_writer_finish(r->w, how == CTIMER_END_EXIT ? ctimer_now() : 0, NULL, reason[how]);
 }
 
 /* ---------------------------------------------------------------- the loop */

@@ -260,7 +260,19 @@ int main(int argc, char **argv)
 
     /* 5. */
     enum ctimer_end how = ctimer_recorder_run(&r);
-    ctimer_writer_index(r.w);
+    if (r.finish_rc > 0) {
+        /* Another connection holds the write lock: nothing is thrown away.  The program need not
+         * wait for that; the recorder waits the lock out, up to ten minutes, and then says what
+         * it gave up. */
+        if (how == CTIMER_END_EXIT)
+            say(r.h, CTIMER_REC_DONE);
+        uint64_t deadline = ctimer_mono_ns() + UINT64_C(600) * 1000000000u;
+        while (r.finish_rc > 0) {
+            struct timespec ts = {0, 100000000};
+            nanosleep(&ts, NULL);
+            r.finish_rc = ctimer_writer_finish_retry(r.w, ctimer_mono_ns() > deadline);
+        }
+    }
     ctimer_writer_free(r.w);
     sqlite3_close(r.db); /* the last connection checkpoints and removes the -wal file: before DONE, so
                           * that an exited program's database is complete and settled */

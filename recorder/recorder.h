@@ -41,6 +41,7 @@ struct ctimer_recorder {
     struct ctimer_wthread **wt;     /* wt[slot]: the decoding state of the thread in that slot */
     uint64_t *copy;                 /* two chunks: the final snapshot of a live thread */
     uint64_t corrupt;               /* words or entries of shared memory rejected by validation */
+    int finish_rc;                  /* ctimer_writer_finish's result: 1 = the lock is still to be waited out */
 };
 
 /*

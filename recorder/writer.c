@@ -53,6 +53,13 @@ struct ctimer_wthread {
     struct ctimer_wthread *prev, *next;
 };
 
+/* What the last commit of a run adds to its runs row. */
+struct run_end {
+    const char *ended_at;   /* ISO-8601 */
+    const char *reason;     /* "exit", "died", "exec" */
+    int64_t duration_ns;
+};
+
 /* Exact aggregate of completed calls, keyed by (thread, caller function, callee function). */
 struct agg {
     uint32_t thread, caller, callee, dirty;
@@ -115,6 +122,8 @@ struct ctimer_writer {
     char first_error[200]; /* the first such failure's SQLite message, for the one line at the end */
     int busy_reported;     /* the "locked; retrying" line is printed once */
     int rows_off;          /* the database was full: rows are counted in rows_lost, not written */
+    struct run_end end;    /* set by ctimer_writer_finish, for its retries */
+    char ended_at[32], end_reason[16];
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -600,13 +609,6 @@ static int write_rows(struct ctimer_writer *w)
     return rc;
 }
 
-/* What the last commit of a run adds to its runs row. */
-struct run_end {
-    const char *ended_at;   /* ISO-8601 */
-    const char *reason;     /* "exit", "died", "exec" */
-    int64_t duration_ns;
-};
-
 static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, int rows_ok, uint64_t commit_start)
 {
     int rc = SQLITE_OK;
@@ -692,6 +694,10 @@ static int write_all(struct ctimer_writer *w, int with_rows, int with_aggregates
         rc = write_rows(w);
     if (rc == SQLITE_OK && with_aggregates)
         rc = write_aggregates(w, end, with_rows, locked);
+    /* The last commit also builds the children index (schema.c): in the same transaction, so that
+     * a reader who sees ended_at sees the index, and never finds the database locked by it. */
+    if (rc == SQLITE_OK && end && with_rows && !w->rows_off)
+        rc = ctimer_schema_finish_run(w->db, w->table);
     if (rc == SQLITE_OK)
         rc = step(w->st.commit);
     if (rc != SQLITE_OK) {
@@ -755,7 +761,9 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const struct 
             ctimer_log("ctimer: CTIMER_DB='%s' is locked by another connection; keeping the rows and retrying",
                        w->db_path);
         }
-        if (end || w->batch.n > busy_bound(w)) {
+        if (end)
+            return 1; /* the end of the run waits the lock out: ctimer_writer_finish_retry */
+        if (w->batch.n > busy_bound(w)) {
             if (!w->first_error[0])
                 snprintf(w->first_error, sizeof w->first_error, "%s", "locked by another connection");
             drop_rows(w);
@@ -789,14 +797,23 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const struct 
 
 int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates) { return commit_ex(w, with_aggregates, NULL); }
 
-void ctimer_writer_index(struct ctimer_writer *w)
+
+/* Says, once the run's last commit is settled, what was lost; returns the commit's result. */
+static int settle(struct ctimer_writer *w, int rc)
 {
-    if (ctimer_schema_finish_run(w->db, w->table) != SQLITE_OK)
-        ctimer_log("ctimer: could not index the parent ids in CTIMER_DB='%s' (%s)", w->db_path,
-                   sqlite3_errmsg(w->db));
+    if (rc > 0)
+        return rc;
+    if (w->stats.rows_lost)
+        ctimer_log("ctimer: %llu rows not written to CTIMER_DB='%s' (%s); the summary is %s",
+                   (unsigned long long)w->stats.rows_lost, w->db_path, w->first_error[0] ? w->first_error : "?",
+                   rc == 0 ? "exact" : "incomplete (runs.complete = 0)");
+    else if (rc != 0)
+        ctimer_log("ctimer: could not write the end of the run to CTIMER_DB='%s' (%s); runs.complete = 0",
+                   w->db_path, w->first_error[0] ? w->first_error : sqlite3_errmsg(w->db));
+    return rc;
 }
 
-void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason)
+int ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason)
 {
     uint64_t last = end_ts;
     for (struct ctimer_wthread *t = w->threads; t; t = t->next)
@@ -807,20 +824,26 @@ void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *
         while (t->n)
             close_top(w, t, ts, 1);
     }
-    char now_iso[32];
-    if (!ended_at) {
+    if (ended_at)
+        snprintf(w->ended_at, sizeof w->ended_at, "%s", ended_at);
+    else {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        ctimer_iso_time(now_iso, (int64_t)now.tv_sec, now.tv_nsec);
-        ended_at = now_iso;
+        ctimer_iso_time(w->ended_at, (int64_t)now.tv_sec, now.tv_nsec);
     }
-    struct run_end end = {ended_at, reason ? reason : "exit", (int64_t)ctimer_clock_ns(w->clock, last)};
-    int rc = commit_ex(w, 1, &end);
-    if (w->stats.rows_lost)
-        ctimer_log("ctimer: %llu rows not written to CTIMER_DB='%s' (%s); the summary is %s",
-                   (unsigned long long)w->stats.rows_lost, w->db_path, w->first_error[0] ? w->first_error : "?",
-                   rc == 0 ? "exact" : "incomplete (runs.complete = 0)");
-    else if (rc != 0)
-        ctimer_log("ctimer: could not write the end of the run to CTIMER_DB='%s' (%s); runs.complete = 0",
-                   w->db_path, w->first_error[0] ? w->first_error : sqlite3_errmsg(w->db));
+    snprintf(w->end_reason, sizeof w->end_reason, "%s", reason ? reason : "exit");
+    w->end = (struct run_end){w->ended_at, w->end_reason, (int64_t)ctimer_clock_ns(w->clock, last)};
+    return settle(w, commit_ex(w, 1, &w->end));
+}
+
+int ctimer_writer_finish_retry(struct ctimer_writer *w, int give_up)
+{
+    int rc = commit_ex(w, 1, &w->end);
+    if (rc > 0 && give_up) {
+        if (!w->first_error[0])
+            snprintf(w->first_error, sizeof w->first_error, "%s", "locked by another connection");
+        drop_rows(w);
+        rc = -1;
+    }
+    return settle(w, rc);
 }

@@ -72,12 +72,13 @@ int ctimer_writer_commit(struct ctimer_writer *w, int with_aggregates);
 
 /* End of run: every open frame becomes unfinished (ending at end_ts, or at its thread's last event if
  * later), everything is committed and the runs row is completed with ended_at (ISO-8601; NULL: now),
- * duration_ns and end_reason ("exit", "died", "exec").  Rows given up are reported in one line. */
-void ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason);
-
-/* After the run's last commit: the index that makes children lookups fast (schema.c,
- * ctimer_schema_finish_run); one line on stderr if it fails, the rows stay. */
-void ctimer_writer_index(struct ctimer_writer *w);
+ * duration_ns and end_reason ("exit", "died", "exec").  Rows given up are reported in one line.
+ * Returns 0, -1 (failed: runs.complete stays 0), or 1 when another connection holds the lock: then
+ * nothing is lost yet, and ctimer_writer_finish_retry tries again. */
+int ctimer_writer_finish(struct ctimer_writer *w, uint64_t end_ts, const char *ended_at, const char *reason);
+/* The last commit again, after finish returned 1; with give_up, a lock still held loses the rows
+ * (counted and reported).  Returns as finish does. */
+int ctimer_writer_finish_retry(struct ctimer_writer *w, int give_up);
 
 void ctimer_writer_get_stats(const struct ctimer_writer *w, struct ctimer_writer_stats *out);
 /* Calls the program could not record at all (no thread slot or chunk): counted in runs.dropped. */

@@ -68,6 +68,12 @@ CTIMER_API void __ctimer_exit(uint64_t t0);
  * also the one at the very stack position the next call takes (a sibling, not a parent).
  */
 CTIMER_API void __ctimer_jump(void);
+/*
+ * And __ctimer_exec(1) before every call of an exec function, __ctimer_exec(0) after it (the exec
+ * failed): a process that ends while an exec is under way was replaced, not killed, and its run
+ * says end_reason = 'exec'.
+ */
+CTIMER_API void __ctimer_exec(int starting);
 
 /* Called by the constructor the plugin emits in each instrumented translation unit. */
 CTIMER_API void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop);

@@ -214,6 +214,14 @@ void ctimer_flush(void)
     errno = saved_errno;
 }
 
+void __ctimer_exec(int starting)
+{
+    struct ctimer_shm_header *h = ctimer_rt.shm;
+    if (atomic_load(&ctimer_rt.state) != CTIMER_ST_RUNNING || !h)
+        return;
+    atomic_fetch_add_explicit(&h->execs, starting ? 1 : -1, memory_order_seq_cst);
+}
+
 const char *ctimer_run_table(void)
 {
     struct ctimer_tls *tl = &ctimer_tls;

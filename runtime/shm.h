@@ -143,6 +143,7 @@ struct ctimer_shm_header {
     _Atomic uint32_t rec_sleeping;
     _Atomic uint32_t stop_req;                  /* the program is exiting: final snapshot, then DONE */
     _Atomic uint32_t flush_req;                 /* ctimer_flush requests so far */
+    _Atomic int32_t execs;                      /* exec calls under way (__ctimer_exec) */
     _Alignas(64) _Atomic uint32_t flush_done;   /* futex: requests the recorder has committed */
 
     /* Pools. */

@@ -221,6 +221,8 @@ static int start_second(void *arg)
     s->pid = pid;
     if (pid < 0)
         s->exec_errno = errno ? errno : EAGAIN;
+    else if (s->exec_errno) /* it could not exec and has exited: reap it, leave nothing behind */
+        syscall(SYS_wait4, pid, NULL, 0, NULL);
     syscall(SYS_exit, 0);
     return 0;
 }

@@ -18,7 +18,7 @@ static int print_row(void *arg, int n, char **values, char **names)
     return 0;
 }
 
-static void exec(const char *sql)
+__attribute__((noinline)) static void exec(const char *sql)
 {
     char *err = NULL;
     if (sqlite3_exec(db, sql, print_row, NULL, &err) != SQLITE_OK) {
