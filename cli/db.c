@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sqltext.h"
 
 const char *cli_default_db(void)
 {
@@ -50,33 +51,10 @@ int cli_sql_error(sqlite3 *db, const char *what)
     return 1;
 }
 
-/* tmpl with every "%1$s" replaced by table (malloc'd). */
-static char *subst(const char *tmpl, const char *table)
-{
-    size_t tl = strlen(table), n = 0;
-    for (const char *p = tmpl; (p = strstr(p, "%1$s")) != NULL; p += 4)
-        n++;
-    char *out = xmalloc(strlen(tmpl) + n * tl + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (const char *p = tmpl;;) {
-        const char *q = strstr(p, "%1$s");
-        size_t k = q ? (size_t)(q - p) : strlen(p);
-        memcpy(o, p, k);
-        o += k;
-        if (!q)
-            break;
-        memcpy(o, table, tl);
-        o += tl;
-        p = q + 4;
-    }
-    *o = 0;
-    return out;
-}
 
 sqlite3_stmt *cli_prepare(sqlite3 *db, const char *tmpl, const char *table)
 {
-    char *sql = subst(tmpl, table ? table : "");
+    char *sql = ctimer_sql_subst(tmpl, table ? table : "", xmalloc);
     sqlite3_stmt *st = NULL;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         cli_error("cannot query %s: %s", table ? table : "the database", sqlite3_errmsg(db));

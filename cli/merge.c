@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "sqltext.h"
 
 static const char USAGE[] =
     "usage: ctimer merge OUT.db IN.db...\n"
@@ -18,9 +19,7 @@ static const char USAGE[] =
     "that file would have added is rolled back and the command stops (exit 1).\n";
 
 /* Every object a run may own, by suffix (tables first: they are copied before indexes and views). */
-static const char *const SUFFIXES[] = {"", "_blocks", "_functions", "_threads", "_open", "_edges",
-                                       "_parent", "_calls", "_summary", "_methods", "_edges_named",
-                                       "_thread_summary", "_thread_totals"};
+static const char *const SUFFIXES[] = {CTIMER_RUN_SUFFIXES};
 #define NSUFFIXES (sizeof SUFFIXES / sizeof *SUFFIXES)
 
 static int exec(sqlite3 *db, const char *sql)

@@ -210,15 +210,23 @@ static uint32_t slots_used(struct ctimer_recorder *r)
     return n < r->L.n_slots ? n : r->L.n_slots;
 }
 
+/* Slot i when a thread records into it or has finished with it (its state in *st), else NULL. */
+static struct ctimer_shm_thread *used_slot(struct ctimer_recorder *r, uint32_t i, uint32_t *st)
+{
+    struct ctimer_shm_thread *t = slot(r, i);
+    *st = atomic_load_explicit(&t->state, memory_order_acquire);
+    return *st == CTIMER_SLOT_ACTIVE || *st == CTIMER_SLOT_FINISHED ? t : NULL;
+}
+
 /* One round over every thread; returns whether anything was done. */
 static int drain_threads(struct ctimer_recorder *r, int everything)
 {
     int did = 0;
     uint32_t n = slots_used(r);
     for (uint32_t i = 0; i < n; i++) {
-        struct ctimer_shm_thread *t = slot(r, i);
-        uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
-        if (st != CTIMER_SLOT_ACTIVE && st != CTIMER_SLOT_FINISHED)
+        uint32_t st;
+        struct ctimer_shm_thread *t = used_slot(r, i, &st);
+        if (!t)
             continue;
         did |= drain_ring(r, i, everything ? SIZE_MAX : PER_THREAD_ROUND, 1) > 0;
         /* FINISHED is stored after the last push, so an empty ring read after it is really the end */
@@ -235,10 +243,9 @@ static int work_waiting(struct ctimer_recorder *r)
 {
     uint32_t n = slots_used(r);
     for (uint32_t i = 0; i < n; i++) {
-        struct ctimer_shm_thread *t = slot(r, i);
-        uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
-        if ((st == CTIMER_SLOT_ACTIVE || st == CTIMER_SLOT_FINISHED) &&
-            (ctimer_shm_ring_count(&t->full) || st == CTIMER_SLOT_FINISHED))
+        uint32_t st;
+        struct ctimer_shm_thread *t = used_slot(r, i, &st);
+        if (t && (ctimer_shm_ring_count(&t->full) || st == CTIMER_SLOT_FINISHED))
             return 1;
     }
     return 0;
@@ -407,9 +414,9 @@ static void final_phase(struct ctimer_recorder *r, enum ctimer_end how)
 {
     uint32_t n = slots_used(r);
     for (uint32_t i = 0; i < n; i++) {
-        struct ctimer_shm_thread *t = slot(r, i);
-        uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
-        if (st != CTIMER_SLOT_ACTIVE && st != CTIMER_SLOT_FINISHED)
+        uint32_t st;
+        struct ctimer_shm_thread *t = used_slot(r, i, &st);
+        if (!t)
             continue;
         struct ctimer_wthread *wt = wstate(r, i);
         if (!wt)

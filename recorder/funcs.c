@@ -3,6 +3,8 @@
  */
 #include "funcs.h"
 
+#include "desc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -316,15 +318,6 @@ uint16_t ctimer_funcs_kind(const struct ctimer_funcs *f, uint32_t id)
     return (id >= 1 && id <= f->n) ? f->funcs[id - 1].kind : CTIMER_KIND_FUNCTION;
 }
 
-static int all_zero(const struct ctimer_desc *d)
-{
-    const unsigned char *p = (const unsigned char *)d;
-    for (size_t i = 0; i < sizeof *d; i++)
-        if (p[i])
-            return 0;
-    return 1;
-}
-
 long ctimer_funcs_add_range(struct ctimer_funcs *f, uint64_t start, uint64_t stop)
 {
     if (start % 8 || stop < start || (stop - start) % sizeof(struct ctimer_desc))
@@ -336,7 +329,7 @@ long ctimer_funcs_add_range(struct ctimer_funcs *f, uint64_t start, uint64_t sto
             continue;
         if (ctimer_desc_plausible(&d))
             ctimer_funcs_resolve(f, a);
-        else if (!all_zero(&d))
+        else if (!ctimer_desc_is_zero(&d))
             foreign++;
     }
     return foreign;

@@ -54,10 +54,4 @@ const struct ctimer_func *ctimer_funcs_get(const struct ctimer_funcs *f, uint32_
 /* The kind of function id (CTIMER_KIND_FUNCTION for an unknown id). */
 uint16_t ctimer_funcs_kind(const struct ctimer_funcs *f, uint32_t id);
 
-/* A record that is really a descriptor of this ABI (not padding, not a foreign layout). */
-static inline int ctimer_desc_plausible(const struct ctimer_desc *d)
-{
-    return d->abi == CTIMER_ABI_VERSION && d->reserved == 0 && d->kind <= CTIMER_KIND_METHOD && d->name;
-}
-
 #endif /* CTIMER_FUNCS_H */

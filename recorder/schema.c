@@ -1,5 +1,6 @@
 /* schema.c — all SQL.  See schema.h. */
 #include "schema.h"
+#include "sqltext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,38 +242,15 @@ static const char *const RUN_SQL[] = {
 };
 
 /* The suffixes of every object a run creates: a name is free only if none of them exists. */
-static const char *const SUFFIXES[] = {"", "_blocks", "_functions", "_threads", "_open", "_edges",
-                                       "_calls", "_summary", "_methods", "_edges_named",
-                                       "_thread_summary", "_thread_totals", "_parent"};
+static const char *const SUFFIXES[] = {CTIMER_RUN_SUFFIXES};
 
-/* The template with every "%1$s" replaced by the (validated) table name; sqlite3_free the result. */
-static char *subst(const char *tmpl, const char *table)
-{
-    size_t tl = strlen(table), n = 0;
-    for (const char *p = tmpl; (p = strstr(p, "%1$s")) != NULL; p += 4)
-        n++;
-    char *out = sqlite3_malloc64(strlen(tmpl) + n * tl + 1);
-    if (!out)
-        return NULL;
-    char *o = out;
-    for (const char *p = tmpl;;) {
-        const char *q = strstr(p, "%1$s");
-        size_t k = q ? (size_t)(q - p) : strlen(p);
-        memcpy(o, p, k);
-        o += k;
-        if (!q)
-            break;
-        memcpy(o, table, tl);
-        o += tl;
-        p = q + 4;
-    }
-    *o = 0;
-    return out;
-}
+/* sqlite3_malloc64 for ctimer_sql_subst: the result is sqlite3_free'd. */
+static void *sql_alloc(size_t n) { return sqlite3_malloc64(n); }
+
 
 static int exec_fmt(sqlite3 *db, const char *tmpl, const char *table)
 {
-    char *sql = subst(tmpl, table);
+    char *sql = ctimer_sql_subst(tmpl, table, sql_alloc);
     if (!sql)
         return SQLITE_NOMEM;
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -433,7 +411,7 @@ int ctimer_schema_start_run(sqlite3 *db, const struct ctimer_run_info *ri, const
 
 static int prep(sqlite3 *db, sqlite3_stmt **st, const char *tmpl, const char *table)
 {
-    char *sql = subst(tmpl, table);
+    char *sql = ctimer_sql_subst(tmpl, table, sql_alloc);
     if (!sql)
         return SQLITE_NOMEM;
     int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);

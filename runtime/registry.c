@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "desc.h"
 #include "log.h"
 
 static pthread_mutex_t ranges_mu = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
@@ -26,20 +27,6 @@ static struct ctimer_shm_header *log_hdr; /* the run's shared header, or NULL be
 static int log_full_reported;             /* the "log is full" line is printed once per run */
 static char *recorder_hint;               /* a copy of __ctimer_recorder_hint's first path */
 
-static int plausible(const struct ctimer_desc *d)
-{
-    return d->abi == CTIMER_ABI_VERSION && d->reserved == 0 && d->kind <= CTIMER_KIND_METHOD && d->name;
-}
-
-static int all_zero(const struct ctimer_desc *d)
-{
-    const unsigned char *p = (const unsigned char *)d;
-    for (size_t i = 0; i < sizeof *d; i++)
-        if (p[i])
-            return 0;
-    return 1;
-}
-
 /* A copy of a module's descriptors with their strings; records that are not descriptors of this ABI
  * keep their bytes but lose their pointers.  NULL if out of memory. */
 static struct ctimer_desc *snapshot(const struct ctimer_desc *start, const struct ctimer_desc *stop)
@@ -51,7 +38,7 @@ static struct ctimer_desc *snapshot(const struct ctimer_desc *start, const struc
     memcpy(copy, start, n * sizeof *copy);
     for (size_t i = 0; i < n; i++) {
         struct ctimer_desc *d = &copy[i];
-        if (!plausible(d)) {
+        if (!ctimer_desc_plausible(d)) {
             d->name = d->strct = d->file = d->caller = NULL;
             continue;
         }
@@ -108,8 +95,8 @@ static void publish_locked(void)
         long foreign = 0;
         for (size_t i = 0; r->start + i < r->stop; i++) {
             const struct ctimer_desc *d = &r->copy[i];
-            if (!plausible(d)) {
-                foreign += !all_zero(&r->copy[i]) && !all_zero(&r->start[i]);
+            if (!ctimer_desc_plausible(d)) {
+                foreign += !ctimer_desc_is_zero(&r->copy[i]); /* the copy: the module may be gone */
                 continue;
             }
             if (log_append(log_hdr, &r->start[i], d) != 0 && !log_full_reported) {

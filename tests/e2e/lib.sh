@@ -22,6 +22,9 @@
 #                                      CTIMER_MIN_NS=0 unless set); sets RUN=NAME and RC, leaves
 #                                      stdout and stderr in NAME.out and NAME.err; then waits
 #                                      (wait_runs_ended) for the recorder to finish the run
+#            run_plain NAME PROG [ARGS...]   the same without any CTIMER_ variable (and no wait)
+#            run_both NAME BIN [ARGS...]     runs ./BIN.plain and ./BIN (as run NAME), and expects
+#                                            the same stdout, stderr and exit status
 #            wait_runs_ended [DBFILE]  waits, up to 30 s polling every 50 ms, until every row of
 #                                      runs in DBFILE (default $DB) has ended_at set: the recorder
 #                                      process may still be writing after the program ended.  No
@@ -31,9 +34,6 @@
 #                                      a recorder, where a killed run never ends).
 #            wait_pid_gone PID         waits, up to 30 s, until process PID no longer exists or is a
 #                                      zombie (a daemon's background child); fails after 30 s
-#            run_plain NAME PROG [ARGS...]   the same without any CTIMER_ variable
-#            run_both NAME BIN [ARGS...]     runs ./BIN.plain and ./BIN (as run NAME), and expects
-#                                            the same stdout, stderr and exit status
 # Querying   q SQL                     one query on $DB ("ERROR: ..." as its result when it fails)
 #            qlist SQL                 a one-column result on one line, space-separated
 #            rows FN [STRUCT]          rows of FN (a method's field when STRUCT is given) in $RUN
