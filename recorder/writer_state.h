@@ -1,0 +1,125 @@
+/*
+ * writer_state.h — recorder side, inside the writer: the state that decoding (writer.c) and
+ * committing (commit.c) share.  Not for other files: they use writer.h.
+ */
+#ifndef CTIMER_WRITER_STATE_H
+#define CTIMER_WRITER_STATE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "clock.h"
+#include "edgecache.h"
+#include "funcs.h"
+#include "schema.h"
+#include "writer.h"
+
+#define NO_AGG UINT32_MAX
+
+struct frame {
+    uint64_t id;       /* call id */
+    uint64_t t0;       /* enter timestamp: what the exit carries back */
+    uint64_t start_ns; /* ns since run start */
+    uint64_t sp;       /* stack position at enter */
+    uint64_t child_ns; /* sum of the direct children's durations */
+    uint64_t bstart;   /* start_ns of the first call of its id block */
+    uint32_t fid;      /* function id */
+    uint32_t depth;
+    uint32_t bdepth; /* depth of the first call of its id block */
+    uint32_t agg;    /* index of its aggregate (thread, caller, callee) in aggs, or NO_AGG */
+};
+
+struct ctimer_wthread {
+    uint32_t index;
+    int64_t tid;
+    struct frame *st;
+    size_t n, cap;
+    uint64_t last_ts; /* latest timestamp seen: the end of frames still open when the thread ends */
+    uint64_t orphans; /* exits whose enter a gap discarded, still expected (already counted dropped) */
+    uint64_t next_id, id_end; /* ids left in this thread's current block: [next_id, id_end) */
+    uint64_t bstart;          /* start_ns and depth of the current block's first call */
+    uint32_t bdepth;
+    int jumped; /* a longjmp was announced: the next call also closes frames at its own position */
+    struct ctimer_wthread *prev, *next;
+};
+
+/* What the last commit of a run adds to its runs row. */
+struct run_end {
+    const char *ended_at;   /* ISO-8601 */
+    const char *reason;     /* "exit", "died", "exec" */
+    int64_t duration_ns;
+};
+
+/* Exact aggregate of completed calls, keyed by (thread, caller function, callee function). */
+struct agg {
+    uint32_t thread, caller, callee, dirty;
+    uint64_t calls, total, self, min, max;
+};
+
+/* A "<t>_blocks" row waiting for the next commit. */
+struct pending_block {
+    uint64_t id;
+    uint64_t start;
+    uint32_t thread, depth;
+};
+
+struct pending_thread {
+    uint32_t index;
+    int64_t tid;
+    char name[16];
+    int named;
+};
+
+struct ctimer_writer {
+    sqlite3 *db;
+    char *db_path;
+    char table[96];
+    int64_t run_id;
+    struct ctimer_stmts st;
+    const struct ctimer_clock *clock;
+    int trace;
+    uint64_t min_ns;
+    size_t batch_rows; /* CTIMER_BATCH */
+    long busy_ms;
+
+    struct ctimer_funcs *funcs;
+    uint32_t funcs_written; /* functions 1..funcs_written are in the database */
+    uint64_t next_block;    /* the next id block to hand to a thread */
+    struct ctimer_writer_stats stats;
+    uint64_t write_ns; /* time spent writing to SQLite (sorting included, lock waits not): runs.writer_ms */
+
+    struct ctimer_batch batch; /* rows of "<t>" waiting for the next commit */
+    struct pending_block *blocks;
+    size_t nblocks, blocks_cap;
+    uint64_t *block_seen; /* bitmap: blocks queued for "<t>_blocks" (each is written once) */
+    size_t block_seen_words;
+    uint64_t *open; /* ids of unfinished rows waiting to be written */
+    size_t nopen, open_cap;
+
+    struct agg *aggs; /* entries; aggs_index[slot] = entry index + 1 */
+    size_t naggs, aggs_cap;
+    uint32_t *aggs_index;
+    size_t aggs_mask;
+    int aggs_dirty;
+
+    struct pending_thread *pthreads;
+    size_t npthreads, pthreads_cap;
+
+    struct ctimer_wthread *threads; /* every thread being decoded */
+    struct ctimer_edge_slot *edge_cache; /* edgecache.h */
+    uint64_t retry_after;  /* mono ns: a commit that found the database locked is retried from then on */
+    int full_errors;       /* commits that failed for another reason than a lock (disk full, ...) */
+    char first_error[200]; /* the first such failure's SQLite message, for the one line at the end */
+    int busy_reported;     /* the "locked; retrying" line is printed once */
+    int rows_off;          /* the database was full: rows are counted in rows_lost, not written */
+    struct run_end end;    /* set by ctimer_writer_finish, for its retries */
+    char ended_at[32], end_reason[16];
+};
+
+/* commit.c: the run's last commit with w->end, and the one line saying what was lost once it is
+ * settled.  Returns as ctimer_writer_finish does. */
+int ctimer_writer_commit_end(struct ctimer_writer *w);
+
+#endif /* CTIMER_WRITER_STATE_H */
