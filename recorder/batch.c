@@ -96,7 +96,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     (void)argc;
     (void)argv;
     (void)err;
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, parent, depth, func, start, dur, child)");
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" CTIMER_ROW_COLUMN_LIST ")");
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY); /* not from a database's own views or triggers */

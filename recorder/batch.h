@@ -15,7 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Columns of a row of "<t>", in table order: the values the virtual table hands to SQLite. */
+/*
+ * The columns of a row of "<t>", in table order: their one definition.  The enum below, the
+ * virtual table's declaration (batch.c), the table's CREATE and the INSERT ... SELECT (schema.c)
+ * are all made from this list.  (id is the rowid; see docs/runtime-design.md, "Physical layout".)
+ */
+#define CTIMER_ROW_COLUMN_LIST "id, parent, depth, func, start, dur, child"
 enum { CTIMER_COL_ID, CTIMER_COL_PARENT, CTIMER_COL_DEPTH, CTIMER_COL_FUNC, CTIMER_COL_START, CTIMER_COL_DUR,
        CTIMER_COL_CHILD, CTIMER_ROW_COLUMNS };
 

@@ -1,5 +1,7 @@
 /* schema.c — all SQL.  See schema.h. */
 #include "schema.h"
+
+#include "batch.h"
 #include "sqltext.h"
 
 #include <stdio.h>
@@ -128,7 +130,8 @@ static int upgrade_runs(sqlite3 *db)
 
 static const char *const RUN_SQL[] = {
     /* One row per call, keyed by its id: parent = id - parent id (0 for a root); depth and start are
-     * relative to the call's id block (see _blocks). */
+     * relative to the call's id block (see _blocks).  The columns are CTIMER_ROW_COLUMN_LIST
+     * (batch.h), with their types: test_schema checks that the two agree. */
     "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, depth INTEGER, func INTEGER,"
     " start INTEGER, dur INTEGER, child INTEGER)",
 
@@ -433,8 +436,8 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(commit, "COMMIT");
     PREP(rollback, "ROLLBACK");
     /* the whole batch, in id order, from the virtual table (batch.c) */
-    PREP(rows, "INSERT INTO \"%1$s\"(id, parent, depth, func, start, dur, child)"
-               " SELECT id, parent, depth, func, start, dur, child FROM temp.ctimer_batch");
+    PREP(rows, "INSERT INTO \"%1$s\"(" CTIMER_ROW_COLUMN_LIST ") SELECT " CTIMER_ROW_COLUMN_LIST
+               " FROM temp.ctimer_batch");
     PREP(block, "INSERT OR REPLACE INTO \"%1$s_blocks\"(id, thread, depth, start) VALUES (?,?,?,?)");
     PREP(open, "INSERT OR IGNORE INTO \"%1$s_open\"(id) VALUES (?)");
     PREP(func, "INSERT OR REPLACE INTO \"%1$s_functions\"(id, kind, struct, name, file, line, caller)"

@@ -1,5 +1,6 @@
 /* test_schema.c — the database contract (schema.c): tables, columns, views, run names.  Side: recorder. */
 #include "schema.h"
+#include "batch.h"
 #include "testutil.h"
 
 static struct ctimer_run_info info(void)
@@ -102,6 +103,14 @@ START_TEST(start_run_creates_the_contract)
                                           "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms,duration_ns,end_reason,"
                      "rows_lost,complete");
     ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child");
+    /* the table's CREATE agrees with the one list of row columns (batch.h) */
+    char list[128];
+    size_t k = 0;
+    for (const char *c = CTIMER_ROW_COLUMN_LIST; *c && k < sizeof list - 1; c++)
+        if (*c != ' ')
+            list[k++] = *c;
+    list[k] = 0;
+    ck_assert_str_eq(columns(db, "myrun"), list);
     ck_assert_str_eq(columns(db, "myrun_blocks"), "id,thread,depth,start");
     ck_assert_str_eq(columns(db, "myrun_functions"), "id,kind,struct,name,file,line,caller");
     ck_assert_str_eq(columns(db, "myrun_threads"), "id,tid,name");
