@@ -12,7 +12,9 @@ packages+=(autoconf automake)
 # flame graph and netpbm's pngtopnm decodes the picture to count its pixels.
 packages+=(jq librsvg2-bin netpbm)
 # e2e embedded_sqlite fetches the SQLite amalgamation with `npm pack` (once, then from its cache).
-packages+=(npm)
+# Any npm will do: a machine whose nodejs comes with its own npm (nodesource's does) cannot take
+# Debian's npm package beside it, so the package is wanted only when there is no npm command.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 # Robustness tests use csmith when it is there; the benchmark script installs its own anchors.
 if [[ "${CTIMER_WITH_CSMITH:-1}" == 1 ]]; then packages+=(csmith libcsmith-dev); fi
 
