@@ -79,7 +79,17 @@ for san in address thread; do
     expect_eq "sig_$s: calls of fib" $((ROUNDS * 21891)) "$(calls fib)"
     ticks=$(sed -n 2p "sig_$s.out")
     dropped=$(q "SELECT dropped FROM runs WHERE table_name = '$RUN'")
-    expect_eq "sig_$s: recorded + dropped/2 = handler calls" "$ticks" $(($(calls on_tick) + ${dropped:-0} / 2))
+    seen=$(($(calls on_tick) + ${dropped:-0} / 2))
+    if [ "$san" = thread ]; then
+        # TSan defers a signal that arrives inside one of its interceptors until the interceptor
+        # returns: the timer's last signal can run its handler after printf has read the count
+        # (measured: once in about three runs).  The call is recorded all the same, so recorded +
+        # counted may exceed the program's count by that one, never fall short of it.
+        expect_ge "sig_$s: recorded + dropped/2 >= handler calls" "$ticks" "$seen"
+        expect_le "sig_$s: recorded + dropped/2 <= handler calls + 1 (a late signal)" $((ticks + 1)) "$seen"
+    else
+        expect_eq "sig_$s: recorded + dropped/2 = handler calls" "$ticks" "$seen"
+    fi
 
     E2E_RUNTIME=$SAN_RUNTIME build "exit_$s" exit.c -O0 "${sf[@]}"
     san_run "$san" "exit_$s" "./exit_$s"
