@@ -7,6 +7,7 @@
 /* Kinds: the same values as enum ctimer_kind in runtime/ctimer.h. */
 #define CTIMER_KIND_FUNCTION 0
 #define CTIMER_KIND_METHOD 1
+#define CTIMER_KIND_CALL 2
 
 /* Emits a descriptor in section "ctimer_desc" and returns its address, ready to pass to
    __ctimer_enter.  STRCT and CALLER are NULL for a function. */

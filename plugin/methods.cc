@@ -1,5 +1,12 @@
-/* Struct-method call sites: indirect calls whose callee is loaded from a struct or union field of
+/* Call sites timed where they are: struct-method calls, and library calls (calls=).
+ *
+ * Struct-method call sites: indirect calls whose callee is loaded from a struct or union field of
  * pointer-to-function type, e.g. s->ops->area(s), (*s->fn)(x), arr[i].cb(i).
+ *
+ * Library calls: direct calls of a function not defined in the unit whose name matches a calls=
+ * pattern (by default the blocking calls of libc: locks, condition waits, I/O, sleeps), kind CALL,
+ * named after the callee.  Their time is then the callee's row, a child of the calling function,
+ * instead of hiding in the caller's self time.
  *
  * Each is wrapped as
  *     t0 = __ctimer_enter (&site_desc);  call;  __ctimer_exit (t0);
@@ -86,9 +93,71 @@ insert_after_call (gcall *call, gimple *stmt)
       }
 }
 
+/* Wraps CALL in an enter/exit pair with descriptor DESC. */
+static void
+wrap_call (gcall *call, tree desc)
+{
+  tree t0;
+  gimple_stmt_iterator gsi = gsi_for_stmt (call);
+  gsi_insert_before (&gsi, ctimer_build_enter (desc, &t0), GSI_SAME_STMT);
+  gimple_call_set_tail (call, false);
+  insert_after_call (call, ctimer_build_exit (t0));
+}
+
+/* The library function CALL calls directly, named as calls= patterns see it, or NULL: the callee
+   must not be defined in this unit (an extern inline wrapper from a system header, as
+   _FORTIFY_SOURCE makes of read, counts as the library's), and GCC's own builtins and the runtime's
+   functions are never timed.  The fortified entry points (__read_chk, ...) are named after the
+   function they check.  */
+static std::string
+library_callee (gcall *call)
+{
+  tree fn = gimple_call_fndecl (call);
+  if (!fn || !DECL_NAME (fn) || gimple_call_internal_p (call))
+    return "";
+  bool defined_here = DECL_INITIAL (fn) && !DECL_EXTERNAL (fn)
+                      && !in_system_header_at (DECL_SOURCE_LOCATION (fn));
+  if (defined_here)
+    return "";
+  std::string name = IDENTIFIER_POINTER (DECL_NAME (fn));
+  if (name.compare (0, 10, "__builtin_") == 0 || name.compare (0, 8, "__ctimer") == 0)
+    return "";
+  for (const char *suffix : {"_chk", "_alias"})
+    {
+      size_t n = strlen (suffix);
+      if (name.size () > n + 2 && name.compare (0, 2, "__") == 0
+          && name.compare (name.size () - n, n, suffix) == 0)
+        name = name.substr (2, name.size () - n - 2);
+    }
+  return name;
+}
+
+/* A direct call of a library function that calls= names: timed at the call site, kind CALL. */
+static bool
+wrap_library_call (gcall *call, const char *caller)
+{
+  std::string name = library_callee (call);
+  if (name.empty () || !ctimer_matches_any (ctimer_params.calls, name.c_str ()))
+    return false;
+  expanded_location loc = expand_location (gimple_location (call));
+  const char *file = loc.file ? loc.file : DECL_SOURCE_FILE (current_function_decl);
+  if (ctimer_matches_any (ctimer_params.exclude, name.c_str ())
+      || ctimer_matches_any (ctimer_params.exclude_file, file))
+    return false;
+  if (ctimer_params.verbose)
+    fprintf (stderr, "%s:%d: call %s (call site in function %s)\n", file, loc.line, name.c_str (),
+             caller);
+  wrap_call (call, ctimer_desc_addr (CTIMER_KIND_CALL, name.c_str (), NULL, file, caller, loc.line));
+  return true;
+}
+
 static bool
 wrap_site (gcall *call, const char *caller)
 {
+  if (gimple_call_fndecl (call))
+    return wrap_library_call (call, caller);
+  if (!ctimer_params.methods)
+    return false;
   tree ref = method_ref (gimple_call_fn (call));
   if (!ref)
     return false;
@@ -105,13 +174,8 @@ wrap_site (gcall *call, const char *caller)
     fprintf (stderr, "%s:%d: %s (call site in function %s)\n", file, loc.line, full.c_str (),
              caller);
 
-  tree t0;
-  tree desc = ctimer_desc_addr (CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), file, caller,
-                                loc.line);
-  gimple_stmt_iterator gsi = gsi_for_stmt (call);
-  gsi_insert_before (&gsi, ctimer_build_enter (desc, &t0), GSI_SAME_STMT);
-  gimple_call_set_tail (call, false);
-  insert_after_call (call, ctimer_build_exit (t0));
+  wrap_call (call, ctimer_desc_addr (CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), file, caller,
+                                    loc.line));
   return true;
 }
 
@@ -124,7 +188,8 @@ ctimer_instrument_methods (function *fun, const char *caller)
   FOR_EACH_BB_FN (bb, fun)
     for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi))
       if (gcall *call = dyn_cast<gcall *> (gsi_stmt (gsi)))
-        if (!gimple_call_fndecl (call) && !gimple_call_internal_p (call))
+        if (!gimple_call_internal_p (call)
+            && (gimple_call_fndecl (call) ? !ctimer_params.calls.empty () : ctimer_params.methods))
           sites.safe_push (call);
   unsigned n = 0;
   for (gcall *call : sites)

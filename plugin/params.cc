@@ -139,6 +139,55 @@ parse_choice (const struct plugin_argument *arg, const char *a, const char *b, T
   return true;
 }
 
+std::vector<std::string>
+ctimer_default_calls ()
+{
+  return {
+    /* locks and waits */
+    "pthread_mutex_lock", "pthread_mutex_timedlock", "pthread_mutex_clocklock",
+    "pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "pthread_rwlock_timedrdlock",
+    "pthread_rwlock_timedwrlock", "pthread_spin_lock", "pthread_cond_wait",
+    "pthread_cond_timedwait", "pthread_cond_clockwait", "pthread_barrier_wait", "pthread_join",
+    "sem_wait", "sem_timedwait", "sem_clockwait", "flock", "lockf",
+    /* I/O */
+    "read", "write", "pread", "pwrite", "pread64", "pwrite64", "readv", "writev", "preadv",
+    "pwritev", "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg", "accept", "accept4",
+    "connect", "open", "open64", "openat", "close", "fsync", "fdatasync", "sync_file_range",
+    "msync", "sendfile", "splice", "fread", "fwrite", "fflush", "fgets", "getline",
+    /* waiting for events, time and processes */
+    "poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait", "sleep", "usleep",
+    "nanosleep", "clock_nanosleep", "wait", "waitpid", "waitid", "pause", "sigwait",
+    "sigwaitinfo", "sigtimedwait",
+  };
+}
+
+/* calls=PATTERNS, calls=blocking (the default set) or calls=off. */
+static bool
+parse_calls (const struct plugin_argument *arg)
+{
+  if (!check_value (arg, true))
+    return false;
+  ctimer_params.calls.clear ();
+  if (!strcmp (arg->value, "off"))
+    return true;
+  std::vector<std::string> pats;
+  if (!split_patterns (arg->key, arg->value, pats))
+    return false;
+  for (const std::string &p : pats)
+    if (p == "blocking")
+      for (const std::string &d : ctimer_default_calls ())
+        ctimer_params.calls.push_back (d);
+    else if (p == "off")
+      {
+        error ("ctimer: %<-fplugin-arg-ctimer-calls=%s%>: %<off%> cannot be combined with "
+               "patterns", arg->value);
+        return false;
+      }
+    else
+      ctimer_params.calls.push_back (p);
+  return true;
+}
+
 static bool
 parse_one (const struct plugin_argument *arg)
 {
@@ -166,12 +215,14 @@ parse_one (const struct plugin_argument *arg)
     return parse_choice (arg, "early", "late", &ctimer_params.placement, CTIMER_EARLY, CTIMER_LATE);
   if (!strcmp (k, "methods"))
     return parse_choice (arg, "on", "off", &ctimer_params.methods, true, false);
+  if (!strcmp (k, "calls"))
+    return parse_calls (arg);
   if (!strcmp (k, "min-stmts-scope"))
     return parse_choice (arg, "leaf", "noloop", &ctimer_params.min_stmts_scope, CTIMER_SCOPE_LEAF,
                          CTIMER_SCOPE_NOLOOP);
   error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: %s", k,
          "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
-         "min-stmts, min-stmts-scope");
+         "calls, min-stmts, min-stmts-scope");
   return false;
 }
 
@@ -184,8 +235,8 @@ ctimer_parse_args (const struct plugin_name_args *info)
   return ok;
 }
 
-static bool
-matches_any (const std::vector<std::string> &pats, const char *s)
+bool
+ctimer_matches_any (const std::vector<std::string> &pats, const char *s)
 {
   for (const std::string &p : pats)
     if (fnmatch (p.c_str (), s, 0) == 0)
@@ -196,11 +247,11 @@ matches_any (const std::vector<std::string> &pats, const char *s)
 bool
 ctimer_selected (const char *name, const char *file)
 {
-  if (matches_any (ctimer_params.exclude, name) || matches_any (ctimer_params.exclude_file, file))
+  if (ctimer_matches_any (ctimer_params.exclude, name) || ctimer_matches_any (ctimer_params.exclude_file, file))
     return false;
-  if (!ctimer_params.include.empty () && !matches_any (ctimer_params.include, name))
+  if (!ctimer_params.include.empty () && !ctimer_matches_any (ctimer_params.include, name))
     return false;
-  if (!ctimer_params.include_file.empty () && !matches_any (ctimer_params.include_file, file))
+  if (!ctimer_params.include_file.empty () && !ctimer_matches_any (ctimer_params.include_file, file))
     return false;
   return true;
 }

@@ -15,11 +15,19 @@ enum ctimer_scope {
   CTIMER_SCOPE_NOLOOP /* functions without a loop, calls or not (XRay's rule) */
 };
 
+/* The named set calls=blocking: the blocking calls of libc (locks, condition waits, I/O, sleeps,
+   waits for processes). */
+std::vector<std::string> ctimer_default_calls ();
+
 struct ctimer_params {
   std::vector<std::string> include, exclude;           /* function name or STRUCT.FIELD */
   std::vector<std::string> include_file, exclude_file; /* source path */
   bool verbose = false;
   bool methods = true;      /* time calls through struct function-pointer fields */
+  /* Library calls timed at the call site: direct calls of functions not defined in the unit whose
+     name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls; "off",
+     the default for now, times none). */
+  std::vector<std::string> calls;
   enum ctimer_placement placement = CTIMER_LATE;
   int min_stmts = 0;        /* skip small functions: fewer GIMPLE statements than this */
   enum ctimer_scope min_stmts_scope = CTIMER_SCOPE_LEAF; /* ... and of this shape */
@@ -29,6 +37,9 @@ extern struct ctimer_params ctimer_params;
 
 /* Parses -fplugin-arg-ctimer-*; reports each bad argument with error().  False if any was bad. */
 bool ctimer_parse_args (const struct plugin_name_args *info);
+
+/* Whether S matches one of the shell globs PATS. */
+bool ctimer_matches_any (const std::vector<std::string> &pats, const char *s);
 
 /* Whether a function (NAME is its name) or a method call site (NAME is "struct.field")
    whose source file is FILE passes the include/exclude rules. */

@@ -369,7 +369,8 @@ ctimer_register_pass (const char *plugin_name)
 {
 
   bool late = ctimer_params.placement == CTIMER_LATE;
-  int early_work = (late ? 0 : DO_FUNCTIONS) | (ctimer_params.methods ? DO_METHODS : 0);
+  int early_work = (late ? 0 : DO_FUNCTIONS) |
+                   (ctimer_params.methods || !ctimer_params.calls.empty () ? DO_METHODS : 0);
   struct register_pass_info info;
   info.ref_pass_instance_number = 1;
   info.pos_op = PASS_POS_INSERT_AFTER;

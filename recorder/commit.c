@@ -35,7 +35,8 @@ static int write_functions(struct ctimer_writer *w)
         const struct ctimer_func *f = ctimer_funcs_get(w->funcs, id);
         sqlite3_stmt *s = w->st.func;
         sqlite3_bind_int64(s, 1, f->id);
-        sqlite3_bind_text(s, 2, f->kind == CTIMER_KIND_METHOD ? "method" : "function", -1, SQLITE_STATIC);
+        static const char *const kinds[] = {"function", "method", "call"};
+        sqlite3_bind_text(s, 2, kinds[f->kind <= CTIMER_KIND_CALL ? f->kind : 0], -1, SQLITE_STATIC);
         bind_text_or_null(s, 3, f->strct);
         bind_text_or_null(s, 4, f->name);
         bind_text_or_null(s, 5, f->file);

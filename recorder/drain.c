@@ -89,7 +89,7 @@ void ctimer_recorder_sync_log(struct ctimer_recorder *r)
         }
         char *s[4] = {NULL, NULL, NULL, NULL};
         size_t at = r->log_read + sizeof rec, end = r->log_read + rec.len;
-        int ok = rec.kind <= CTIMER_KIND_METHOD;
+        int ok = rec.kind <= CTIMER_KIND_CALL;
         for (int k = 0; k < 4 && ok; k++) {
             if (rec.slen[k] == CTIMER_LOG_NULL)
                 continue;

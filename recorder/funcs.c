@@ -219,7 +219,7 @@ static int read_content(const struct ctimer_funcs *f, uint64_t addr, struct cont
     struct ctimer_desc copy;
     if ((addr & 7) || checked_read(f, &copy, addr, sizeof copy) != 0 || !ctimer_desc_plausible(&copy))
         return -1;
-    c->kind = copy.kind == CTIMER_KIND_METHOD ? CTIMER_KIND_METHOD : CTIMER_KIND_FUNCTION;
+    c->kind = copy.kind <= CTIMER_KIND_CALL ? copy.kind : CTIMER_KIND_FUNCTION;
     c->line = copy.line;
     int r = checked_strdup(f, (uintptr_t)copy.strct, &c->strct) | checked_strdup(f, (uintptr_t)copy.name, &c->name) |
             checked_strdup(f, (uintptr_t)copy.file, &c->file) | checked_strdup(f, (uintptr_t)copy.caller, &c->caller);
@@ -286,7 +286,7 @@ static int dup_or_null(const char *s, char **out)
 uint32_t ctimer_funcs_add(struct ctimer_funcs *f, uint64_t addr, uint16_t kind, uint32_t line, const char *name,
                           const char *strct, const char *file, const char *caller)
 {
-    struct content c = {kind == CTIMER_KIND_METHOD ? CTIMER_KIND_METHOD : CTIMER_KIND_FUNCTION, line, NULL, NULL,
+    struct content c = {kind <= CTIMER_KIND_CALL ? kind : CTIMER_KIND_FUNCTION, line, NULL, NULL,
                         NULL, NULL};
     if (dup_or_null(strct, &c.strct) | dup_or_null(name ? name : "?", &c.name) | dup_or_null(file, &c.file) |
         dup_or_null(caller, &c.caller)) {

@@ -316,7 +316,7 @@ static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, ui
      * at its call site in that very function. */
     if (t->jumped)
         while (t->n && t->st[t->n - 1].sp == sp &&
-               !(ctimer_funcs_kind(w->funcs, ctimer_funcs_resolve(w->funcs, d)) == CTIMER_KIND_METHOD &&
+               !(ctimer_funcs_kind(w->funcs, ctimer_funcs_resolve(w->funcs, d)) != CTIMER_KIND_FUNCTION &&
                  ctimer_funcs_kind(w->funcs, t->st[t->n - 1].fid) == CTIMER_KIND_FUNCTION))
             close_top(w, t, ts, 1);
     t->jumped = 0;

@@ -39,16 +39,17 @@ extern "C" {
 
 enum ctimer_kind {
     CTIMER_KIND_FUNCTION = 0, /* a standalone function, timed at its entry and exits */
-    CTIMER_KIND_METHOD = 1    /* a call through a struct's function-pointer field, timed at the call site */
+    CTIMER_KIND_METHOD = 1,   /* a call through a struct's function-pointer field, timed at the call site */
+    CTIMER_KIND_CALL = 2      /* a direct call of a library function (calls=), timed at the call site */
 };
 
 /* 48 bytes, 8-byte aligned: a multiple of its alignment, so the section has no holes. */
 struct ctimer_desc {
-    const char *name;   /* function name; for a method, the field name */
+    const char *name;   /* function name; for a method, the field name; for a call, the callee */
     const char *strct;  /* method: struct tag or typedef name ("" if anonymous); function: NULL */
     const char *file;   /* source file as given to the compiler */
-    const char *caller; /* method: the function holding the call site; function: NULL */
-    uint32_t line;      /* function: line of its definition; method: line of the call */
+    const char *caller; /* method, call: the function holding the call site; function: NULL */
+    uint32_t line;      /* function: line of its definition; method, call: line of the call */
     uint16_t kind;      /* enum ctimer_kind */
     uint16_t abi;       /* CTIMER_ABI_VERSION of the plugin that emitted it */
     uint32_t id;        /* 0; the runtime never writes into descriptors (a module may be unloaded) */

@@ -30,6 +30,9 @@ rejects "${P}filter=$PWD/malformed.filter" "malformed.filter:2:.*main"
 rejects "${P}min-stmts=abc" "ctimer-min-stmts=abc"
 rejects "${P}min-stmts=-1" "ctimer-min-stmts=-1"
 rejects "${P}min-stmts-scope=tiny" "ctimer-min-stmts-scope=tiny.*expected.*leaf.*noloop"
+rejects "${P}calls" "ctimer-calls.*needs a value"
+rejects "${P}calls=read,,write" "ctimer-calls=read,,write.*empty pattern"
+rejects "${P}calls=off,read" "ctimer-calls=off,read.*cannot be combined"
 
 # The control: the same command with a good argument succeeds.
 "$E2E_GCC" -fplugin="$E2E_PLUGIN" "${P}min-stmts=3" -c "$PROGS/fib.c" -o a.out >err.txt 2>&1
