@@ -20,9 +20,9 @@
  * virtual table's declaration (batch.c), the table's CREATE and the INSERT ... SELECT (schema.c)
  * are all made from this list.  (id is the rowid; see docs/runtime-design.md, "Physical layout".)
  */
-#define CTIMER_ROW_COLUMN_LIST "id, parent, depth, func, start, dur, child"
+#define CTIMER_ROW_COLUMN_LIST "id, parent, depth, func, start, dur, child, span"
 enum { CTIMER_COL_ID, CTIMER_COL_PARENT, CTIMER_COL_DEPTH, CTIMER_COL_FUNC, CTIMER_COL_START, CTIMER_COL_DUR,
-       CTIMER_COL_CHILD, CTIMER_ROW_COLUMNS };
+       CTIMER_COL_CHILD, CTIMER_COL_SPAN, CTIMER_ROW_COLUMNS };
 
 struct ctimer_row {
     int64_t v[CTIMER_ROW_COLUMNS];

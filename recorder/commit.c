@@ -176,10 +176,6 @@ static int write_all(struct ctimer_writer *w, int with_rows, int with_aggregates
         rc = write_rows(w);
     if (rc == SQLITE_OK && with_aggregates)
         rc = write_aggregates(w, end, with_rows, locked);
-    /* The last commit also builds the children index (schema.c): in the same transaction, so that
-     * a reader who sees ended_at sees the index, and never finds the database locked by it. */
-    if (rc == SQLITE_OK && end && with_rows && !w->rows_off)
-        rc = ctimer_schema_finish_run(w->db, w->table);
     if (rc == SQLITE_OK)
         rc = step(w->st.commit);
     if (rc != SQLITE_OK) {

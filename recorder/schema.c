@@ -133,7 +133,7 @@ static const char *const RUN_SQL[] = {
      * relative to the call's id block (see _blocks).  The columns are CTIMER_ROW_COLUMN_LIST
      * (batch.h), with their types: test_schema checks that the two agree. */
     "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, depth INTEGER, func INTEGER,"
-    " start INTEGER, dur INTEGER, child INTEGER)",
+    " start INTEGER, dur INTEGER, child INTEGER, span INTEGER)",
 
     /* One row per block of 2^CTIMER_ID_BLOCK_BITS call ids (id = call id >> CTIMER_ID_BLOCK_BITS):
      * the thread all its calls ran on, and the depth and start of its first call. */
@@ -163,7 +163,8 @@ static const char *const RUN_SQL[] = {
     " b.start + c.start AS start_ns,"
     " c.dur AS duration_ns,"
     " c.dur - c.child AS self_ns,"
-    " EXISTS(SELECT 1 FROM \"%1$s_open\" o WHERE o.id = c.id) AS unfinished"
+    " EXISTS(SELECT 1 FROM \"%1$s_open\" o WHERE o.id = c.id) AS unfinished,"
+    " c.id + c.span AS last_id"
     " FROM \"%1$s\" c"
     " LEFT JOIN \"%1$s_blocks\" b ON b.id = c.id >> " STR(CTIMER_ID_BLOCK_BITS)
     " LEFT JOIN \"%1$s_functions\" f ON f.id = c.func"
@@ -279,13 +280,6 @@ int ctimer_schema_create_run_tables(sqlite3 *db, const char *table)
  * the load: on 1 M rows of fib it costs 0.4 s once and ~12 B/row, while maintaining it through the
  * load made inserting 2.7x slower (docs/runtime-design.md, "Querying children").
  */
-int ctimer_schema_finish_run(sqlite3 *db, const char *table)
-{
-    if (!ctimer_valid_identifier(table, 80))
-        return SQLITE_MISUSE;
-    return exec_fmt(db, "CREATE INDEX IF NOT EXISTS \"%1$s_parent\" ON \"%1$s\""
-                        "(CASE WHEN parent = 0 THEN NULL ELSE id - parent END)", table);
-}
 
 /* 1 if the name is in runs, 2 if an object it would create exists, 0 if free, -1 on error. */
 static int name_taken(sqlite3 *db, const char *name)

@@ -59,10 +59,6 @@ int ctimer_schema_start_run(sqlite3 *db, const struct ctimer_run_info *ri, const
 /* Creates a run's tables and views (part of start_run; separate for tests). */
 int ctimer_schema_create_run_tables(sqlite3 *db, const char *table);
 
-/* Once, when the run ends (after its last commit): builds "<t>_parent", the index on the
- * expression of "<t>_calls".parent_id, so children lookups are index searches.  SQLite result code. */
-int ctimer_schema_finish_run(sqlite3 *db, const char *table);
-
 /* Prepares the writer's statements; temp.ctimer_batch must exist (ctimer_batch_attach). */
 int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s);
 void ctimer_schema_finalize(struct ctimer_stmts *s);

@@ -221,15 +221,20 @@ static int queue_block(struct ctimer_writer *w, const struct frame *f, uint32_t 
     return 0;
 }
 
+/*
+ * A closed frame's row.  span = the last id given on its thread so far - its id: ids are handed out
+ * in pre-order per thread, so the frame's descendants are exactly its thread's rows with ids in
+ * (id, id + span] (docs/runtime-design.md, "Querying children").  0 for a leaf: no byte on disk.
+ */
 static void emit_row(struct ctimer_writer *w, const struct frame *f, const struct frame *parent,
-                     uint32_t thread, uint64_t dur, int unfinished)
+                     const struct ctimer_wthread *t, uint64_t dur, int unfinished)
 {
     struct ctimer_batch *b = &w->batch;
     if (w->rows_off) {
         w->stats.rows_lost++;
         return;
     }
-    if ((b->n == b->cap && ctimer_batch_reserve(b, b->n + 1) != 0) || queue_block(w, f, thread) != 0) {
+    if ((b->n == b->cap && ctimer_batch_reserve(b, b->n + 1) != 0) || queue_block(w, f, t->index) != 0) {
         w->stats.rows_lost++;
         return;
     }
@@ -248,6 +253,7 @@ static void emit_row(struct ctimer_writer *w, const struct frame *f, const struc
     v[CTIMER_COL_START] = (int64_t)(f->start_ns - f->bstart);
     v[CTIMER_COL_DUR] = (int64_t)dur;
     v[CTIMER_COL_CHILD] = (int64_t)f->child_ns;
+    v[CTIMER_COL_SPAN] = (int64_t)(t->next_id - 1 - f->id);
     if (b->n >= w->batch_rows)
         ctimer_writer_commit(w, 0);
 }
@@ -282,7 +288,7 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
         }
     }
     if (w->trace && dur >= w->min_ns)
-        emit_row(w, f, parent, t->index, dur, unfinished);
+        emit_row(w, f, parent, t, dur, unfinished);
 }
 
 /* f->fid and f->agg for a call of d made by function `caller` (0 for a thread's outermost call). */

@@ -124,9 +124,9 @@ expect_eq "merge: host and program kept" "$(q "SELECT host || ' ' || program || 
 ct merged_report report "$WORK/all.db" fib12_2 --json
 expect_eq "merge: the renamed run's views work" "fib:465" \
     "$(jq -r '.[] | select(.name == "fib") | "\(.name):\(.calls)"' merged_report.out)"
-expect_eq "merge: the renamed run's rows and index" "466 1" \
+expect_eq "merge: the renamed run's rows, and its subtree spans (all of fib(12) below main)" "466 465" \
     "$(sqlite3 "$WORK/all.db" "SELECT count(*) FROM fib12_2_calls;
-        SELECT count(*) FROM sqlite_master WHERE name = 'fib12_2_parent'" | paste -sd ' ')"
+        SELECT last_id - id FROM fib12_2_calls WHERE function = 'main'" | paste -sd ' ')"
 
 # --- Perfetto: parses, one X event per row, nested per thread, named tracks
 build demo "$E2E_SRC/examples/demo.c" -O0

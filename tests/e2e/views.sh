@@ -1,8 +1,8 @@
 #!/bin/bash
 # The per-thread views (T_thread_summary, T_thread_totals) give the same exact answers in every
 # recording mode (CTIMER_MIN_NS=0, the default 5000, CTIMER_MODE=summary), and so do the README's
-# per-thread, thread-count and diff examples; the T_parent index built at the end of a run serves
-# children lookups and a recursive walk of a subtree.
+# per-thread, thread-count and diff examples; children and subtrees are rowid ranges (last_id), so
+# children lookups and a subtree walk search the table by rowid.
 . "$(dirname "$0")/lib.sh"
 
 # demo.c at -O0: every source-level call timed.  The main thread: main, fib(20) = 21 891 calls,
@@ -66,8 +66,6 @@ for mode in trace0 trace5000 summary; do
     expect_eq "$mode: README: per function per thread (calls of collatz_steps)" "2500 2500 2500 2500" \
         "$(qlist "SELECT calls FROM (SELECT tid, thread_name, name, calls, total_ns, self_ns, avg_ns
                   FROM \"${T}_thread_summary\" ORDER BY thread, total_ns DESC) WHERE name = 'collatz_steps'")"
-    expect_eq "$mode: the children index exists after the run" 1 \
-        "$(q "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '${T}_parent'")"
 done
 
 # The README's diff between two runs of different programs keeps functions of either run.
@@ -81,14 +79,21 @@ expect_eq "README: diff of fib10 -> trace0: fib's calls, and one-sided functions
     "$(q "SELECT name || '|' || coalesce(prev_calls, '') || '|' || coalesce(calls, '') FROM ($diff_sql)
           WHERE name IN ('fib', 'main', 'slow_io', 'worker') ORDER BY name" | paste -sd ' ')"
 
-# Children and subtrees through the index: the query plan uses it, and the subtree of fib(20)
-# (the main thread's fib row at depth 1) has 21 891 rows.
-expect_match "the children lookup searches T_parent" "USING INDEX trace0_parent" \
-    "$(q "EXPLAIN QUERY PLAN SELECT id FROM trace0_calls WHERE parent_id = 1")"
+# Children and subtrees as rowid ranges (the README's forms): a call's descendants are the rows of
+# its thread with ids in (id, last_id].  The plan searches the table by rowid, no scan; the
+# children of fib(20) (the main thread's fib row at depth 1) are fib(19) and fib(18), and its
+# subtree has 21 890 rows below it.
 fib20=$(q "SELECT id FROM trace0_calls WHERE function = 'fib' AND depth = 1")
-expect_eq "children of fib(20): fib(19) and fib(18)" "fib fib" \
-    "$(qlist "SELECT function FROM trace0_calls WHERE parent_id = $fib20")"
-expect_eq "subtree of fib(20), walked recursively" 21891 \
-    "$(q "WITH RECURSIVE sub(id) AS (SELECT $fib20 UNION ALL
-          SELECT c.id FROM trace0_calls c JOIN sub ON c.parent_id = sub.id) SELECT count(*) FROM sub")"
+children="SELECT c.function FROM trace0_calls p JOIN trace0_calls c
+          ON c.id BETWEEN p.id + 1 AND p.last_id AND c.parent_id = p.id WHERE p.id = $fib20"
+expect_match "the children lookup is a rowid range search" "SEARCH c USING INTEGER PRIMARY KEY \\(rowid>\\? AND rowid<\\?\\)" \
+    "$(q "EXPLAIN QUERY PLAN $children" | tr '\n' ' ')"
+expect_eq "children of fib(20): fib(19) and fib(18)" "fib fib" "$(qlist "$children")"
+expect_eq "subtree of fib(20): the rows below it" 21890 \
+    "$(q "SELECT count(*) FROM trace0_calls p JOIN trace0_calls c
+          ON c.id BETWEEN p.id + 1 AND p.last_id AND c.thread_id = p.thread_id WHERE p.id = $fib20")"
+expect_eq "the same subtree, walked recursively through the children form" 21891 \
+    "$(q "WITH RECURSIVE sub(id, last) AS (SELECT id, last_id FROM trace0_calls WHERE id = $fib20 UNION ALL
+          SELECT c.id, c.last_id FROM sub JOIN trace0_calls c ON c.id BETWEEN sub.id + 1 AND sub.last
+          AND c.parent_id = sub.id) SELECT count(*) FROM sub")"
 finish

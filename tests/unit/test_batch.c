@@ -115,7 +115,7 @@ START_TEST(insert_select_appends_the_batch_in_id_order)
     sqlite3 *db = memdb();
     ck_assert_int_eq(ctimer_batch_attach(db, &b), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db,
-                                  "CREATE TABLE t(id INTEGER PRIMARY KEY, parent, depth, func, start, dur, child);"
+                                  "CREATE TABLE t(id INTEGER PRIMARY KEY, parent, depth, func, start, dur, child, span);"
                                   "CREATE TABLE log(n INTEGER PRIMARY KEY, id);"
                                   "CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log(id) VALUES (new.id); END",
                                   NULL, NULL, NULL),

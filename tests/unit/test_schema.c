@@ -102,7 +102,7 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_str_eq(columns(db, "runs"), "id,table_name,app_id,program,argv,pid,host,started_at,ended_at,calls,"
                                           "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms,duration_ns,end_reason,"
                      "rows_lost,complete");
-    ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child");
+    ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child,span");
     /* the table's CREATE agrees with the one list of row columns (batch.h) */
     char list[128];
     size_t k = 0;
@@ -117,7 +117,7 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_str_eq(columns(db, "myrun_open"), "id");
     ck_assert_str_eq(columns(db, "myrun_edges"), "thread,caller,func,calls,total_ns,self_ns,min_ns,max_ns");
     ck_assert_str_eq(columns(db, "myrun_calls"), "id,parent_id,thread_id,depth,function,struct,kind,file,line,"
-                                                 "start_ns,duration_ns,self_ns,unfinished");
+                                                 "start_ns,duration_ns,self_ns,unfinished,last_id");
     ck_assert_str_eq(columns(db, "myrun_summary"), "function,struct,kind,file,line,calls,total_ns,self_ns,avg_ns,"
                                                    "min_ns,max_ns,threads");
     ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
@@ -243,7 +243,7 @@ START_TEST(invalid_identifiers_never_reach_sql)
 }
 END_TEST
 
-START_TEST(finish_run_indexes_the_view_parent_id)
+START_TEST(span_gives_children_and_subtrees_as_id_ranges)
 {
     char path[512], err[256], table[96];
     sqlite3 *db = fresh_db(path, sizeof path);
@@ -251,17 +251,20 @@ START_TEST(finish_run_indexes_the_view_parent_id)
     int64_t id;
     ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "r", "CTIMER_RUN", table, sizeof table, &id, NULL, NULL, err,
                                              sizeof err), 0);
-    /* rows 1 (root), 2 and 3 (children of 1), 4 (child of 3) */
-    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO r_blocks VALUES (0, 0, 0, 0);"
-                                      "INSERT INTO r VALUES (1, 0, 0, 1, 0, 9, 5), (2, 1, 1, 1, 1, 2, 0),"
-                                      " (3, 2, 1, 1, 3, 3, 1), (4, 1, 2, 1, 4, 1, 0)", NULL, NULL, NULL), SQLITE_OK);
-    ck_assert_int_eq(ctimer_schema_finish_run(db, "r"), SQLITE_OK);
-    ck_assert_int_eq(ctimer_schema_finish_run(db, "r"), SQLITE_OK); /* idempotent */
-    ck_assert_str_eq(tu_text(db, "SELECT group_concat(id) FROM (SELECT id FROM r_calls WHERE parent_id = 1 ORDER BY id)"),
+    /* 1 { 2, 3 { 4 } } on one thread, 5 a second root: spans 3, 0, 1, 0, 0 */
+    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO r_blocks VALUES (0, 1, 0, 0); INSERT INTO r_threads VALUES (1, 77, 'm');"
+                                      "INSERT INTO r VALUES (1, 0, 0, 1, 0, 9, 5, 3), (2, 1, 1, 1, 1, 2, 0, 0),"
+                                      " (3, 2, 1, 1, 3, 3, 1, 1), (4, 1, 2, 1, 4, 1, 0, 0), (5, 0, 0, 1, 10, 1, 0, 0)",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(id || ':' || last_id) FROM (SELECT * FROM r_calls ORDER BY id)"),
+                     "1:4,2:2,3:4,4:4,5:5");
+    /* the README's forms: children and the whole subtree of call 1, by rowid range */
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(c.id) FROM r_calls p JOIN r_calls c"
+                                 " ON c.id BETWEEN p.id + 1 AND p.last_id AND c.parent_id = p.id WHERE p.id = 1"),
                      "2,3");
-    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'r_parent'"
-                                " AND tbl_name = 'r'"), 1); /* e2e views checks that the view's plan uses it */
-    ck_assert_int_eq(ctimer_schema_finish_run(db, "x;y"), SQLITE_MISUSE);
+    ck_assert_str_eq(tu_text(db, "SELECT group_concat(c.id) FROM r_calls p JOIN r_calls c"
+                                 " ON c.id BETWEEN p.id + 1 AND p.last_id AND c.thread_id = p.thread_id WHERE p.id = 1"),
+                     "2,3,4");
     sqlite3_close(db);
 }
 END_TEST
@@ -288,7 +291,7 @@ int main(void)
     tcase_add_test(tc, taken_name_falls_back_with_one_message);
     tcase_add_test(tc, run_row_values_are_bound_not_spliced);
     tcase_add_test(tc, invalid_identifiers_never_reach_sql);
-    tcase_add_test(tc, finish_run_indexes_the_view_parent_id);
+    tcase_add_test(tc, span_gives_children_and_subtrees_as_id_ranges);
     tcase_add_test(tc, iso_time_format);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
