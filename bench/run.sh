@@ -72,6 +72,9 @@ environment:
   BENCH_WORK_PARENT  where the work directory is created, on local disk (default /var/tmp)
   BENCH_OUT          results directory (default <work dir>/results, kept)
   BENCH_JOBS         parallel builds of the variants (default: nproc)
+  BENCH_QUIET_LOAD   when set (e.g. 1.2): after building, wait until the 1-minute load average is
+                     below it (polled every 30 s) before the timed runs, at most BENCH_QUIET_MAX_S
+                     seconds (default 1800), then run anyway
 EOF
 }
 
@@ -886,6 +889,8 @@ report() {
                        (SELECT max(dropped) FROM ct WHERE ct.c = x.c AND ct.v = x.v) AS dropped,
                        printf('%.0f', span) AS \"run span ms\",
                        CASE WHEN rows > 0 AND span > 0 THEN printf('%.2f', rows / span / 1000) ELSE '' END AS \"M rows/s (span)\",
+                       CASE WHEN rows > 0 THEN printf('%.2f', rows / pwall * 1000) ELSE '' END AS \"M rows/s (process wall)\",
+                       printf('%.0f', (pwall - awall) / 1e6) AS \"outside main ms\",
                        printf('%.0f', wms) AS \"writer ms\",
                        CASE WHEN rows > 0 AND wms > 0 THEN printf('%.2f', rows / wms / 1000) ELSE '' END AS \"M rows/s (writer)\",
                        printf('%.0f', max(pcpu - acpu, 0) / 1e6) AS \"non-app CPU ms\",
@@ -905,6 +910,8 @@ report() {
                                  n.pwall / n.b_pwall AS n_x, b.pwall / b.b_pwall AS b_x,
                                  CASE WHEN n.rows > 0 AND n.span > 0 THEN n.rows / n.span / 1000 END AS n_rs,
                                  CASE WHEN b.rows > 0 AND b.span > 0 THEN b.rows / b.span / 1000 END AS b_rs,
+                                 CASE WHEN n.rows > 0 THEN n.rows / n.pwall * 1000 END AS n_rt,
+                                 CASE WHEN b.rows > 0 THEN b.rows / b.pwall * 1000 END AS b_rt,
                                  CASE WHEN n.rows > 0 THEN (SELECT max(table_bytes) FROM ct WHERE ct.c = n.c AND ct.v = n.v AND ct.rep = 1) / n.rows END AS n_bpr,
                                  CASE WHEN b.rows > 0 THEN (SELECT max(table_bytes) FROM ct WHERE ct.c = b.c AND ct.v = b.v AND ct.rep = 1) / b.rows END AS b_bpr
                           FROM x AS n JOIN x AS b ON b.c = n.c AND b.v = 'base-' || substr(n.v, 4)
@@ -912,9 +919,14 @@ report() {
                 SELECT c AS \"case\", mode,
                        printf('%.1f', n_ns) AS \"ns/call CPU new\", printf('%.1f', b_ns) AS \"baseline\", printf('%.2f', n_ns / b_ns) AS \"new/base\",
                        printf('%.2f', n_x) AS \"process wall × plain new\", printf('%.2f', b_x) AS \"baseline \", printf('%.2f', n_x / b_x) AS \"new/base \",
-                       coalesce(printf('%.2f', n_rs), '') AS \"M rows/s (span) new\", coalesce(printf('%.2f', b_rs), '') AS \"baseline  \",
-                       coalesce(printf('%.2f', n_rs / b_rs), '') AS \"new/base  \",
-                       coalesce(printf('%.1f', n_bpr), '') AS \"bytes/row new\", coalesce(printf('%.1f', b_bpr), '') AS \"baseline   \"
+                       CASE WHEN n_rs IS NULL THEN '' ELSE printf('%.2f', n_rs) END AS \"M rows/s (span) new\",
+                       CASE WHEN b_rs IS NULL THEN '' ELSE printf('%.2f', b_rs) END AS \"baseline  \",
+                       CASE WHEN n_rs IS NULL OR b_rs IS NULL THEN '' ELSE printf('%.2f', n_rs / b_rs) END AS \"new/base  \",
+                       CASE WHEN n_rt IS NULL THEN '' ELSE printf('%.2f', n_rt) END AS \"M rows/s (process wall) new\",
+                       CASE WHEN b_rt IS NULL THEN '' ELSE printf('%.2f', b_rt) END AS \"baseline    \",
+                       CASE WHEN n_rt IS NULL OR b_rt IS NULL THEN '' ELSE printf('%.2f', n_rt / b_rt) END AS \"new/base    \",
+                       CASE WHEN n_bpr IS NULL THEN '' ELSE printf('%.1f', n_bpr) END AS \"bytes/row new\",
+                       CASE WHEN b_bpr IS NULL THEN '' ELSE printf('%.1f', b_bpr) END AS \"baseline   \"
                 FROM p ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = p.c), o"
             echo
         fi
@@ -954,10 +966,29 @@ describe_machine() {
         [[ -n $BASE_COMMIT ]] && echo "- baseline (base-* variants): --baseline $BASE_REV = commit ${BASE_COMMIT:0:7}, $(git -C "$REPO" log -1 --format='%cd' --date=format:'%Y-%m-%d %H:%M' "$BASE_COMMIT" 2>/dev/null)"
         echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores$(lscpu | grep -q '^Hypervisor vendor' && echo " (under $(lscpu | sed -n 's/^Hypervisor vendor: *//p'))")"
         echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
-        echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the start of the timed runs ($TIMED_START UTC): $LOAD_TIMED; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
         echo "- $(gcc --version | head -n 1); $(clang-14 --version | head -n 1); $(uftrace --version | head -n 1); SQLite ${SQLITE_VERSION:-?} ($SQLITE_NPM); Lua ${LUA_VERSION:-?} ($LUA_NPM)"
     } >"$OUT/machine.md"
     cat "$OUT/machine.md"
+}
+
+# wait_quiet: BENCH_QUIET_LOAD.  The builds run whatever the load; only the timed runs wait.
+wait_quiet() {
+    [[ -n ${BENCH_QUIET_LOAD:-} ]] || return 0
+    local max=${BENCH_QUIET_MAX_S:-1800} t0=$SECONDS l
+    while :; do
+        l=$(cut -d' ' -f1 /proc/loadavg)
+        if awk -v l="$l" -v m="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < m) }'; then
+            say "load average $l < $BENCH_QUIET_LOAD: timed runs start"
+            break
+        fi
+        if ((SECONDS - t0 >= max)); then
+            say "load average still $l after ${max} s: timed runs start anyway"
+            break
+        fi
+        say "load average $l >= $BENCH_QUIET_LOAD: waiting"
+        sleep 30
+    done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -999,6 +1030,9 @@ main() {
     has_workload compile && measure_compile
     build_all
     [[ ${#CASES[@]} -gt 0 ]] && run_counts
+    wait_quiet
+    LOAD_TIMED=$(cut -d' ' -f1-3 /proc/loadavg)
+    TIMED_START=$(date -u +%H:%M)
     [[ ${#CASES[@]} -gt 0 ]] && run_all
     declare -p QUICK REPS HEAVY_REPS COMPILE_REPS FIB_N VTABLE_ARGS THREAD_CALLS SQLITE_ROWS SQLITE_NPM \
         SQLITE_VERSION LUA_ROUNDS LUA_NPM LUA_VERSION BASE_REV BASE_COMMIT CMDLINE >"$OUT/params.sh" 2>/dev/null || true
