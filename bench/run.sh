@@ -19,7 +19,8 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIST] [--no-install] [--keep]
+usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIST] [--baseline REV]
+                        [--no-install] [--keep]
 
   --quick           1 repetition (unless --reps), small inputs, compile time measured once: a
                     smoke test of the whole pipeline, ~5 minutes (mostly building)
@@ -27,6 +28,9 @@ usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIS
   --workloads LIST  comma-separated subset of: fib,vtable,threads,sqlite,lua,compile (default: all)
   --variants LIST   comma-separated subset of the run variants (plain is always run), e.g.
                     ct-summary,ct-trace,finstr (default: all; see bench/README.md and below)
+  --baseline REV    also build revision REV of this repository (a detached git worktree in the
+                    work dir, removed at the end; its own CMake build, tests off) and run it as the
+                    base-* variants, beside the ct-* ones, in the same interleaved runs
   --no-install      do not apt-get anything; fail if something is missing
   --keep            keep the work directory (binaries, databases, traces)
   --report DIR      only print the tables again from the results directory DIR of an earlier run
@@ -46,13 +50,18 @@ CTIMER_MODE and CTIMER_MIN_NS explicitly, so a change of the runtime's defaults 
   ct-noloop50-*         [ctnoloop50] also min-stmts-scope=noloop: functions of fewer than 50
                         statements without a loop are not timed, leaf or not (XRay's rule)
   ct-noloop50-nm-*      [ctnoloop50-nomethods] the same plus methods=off (no method call sites)
+  base-summary, base-trace, base-default   with --baseline REV only: REV's plugin and libctimer.a
+                        (+ -lsqlite3: a runtime that writes SQLite itself) [baselate], run with
+                        exactly the environment of ct-summary, ct-trace, ct-default (base-default:
+                        sqlite and lua only)
   finstr                -finstrument-functions with empty hooks
   uftrace, gprof        -pg: uftrace record, gprof's mcount
-  xray-fdr, xray-basic  clang-14 -fxray-instrument -fxray-instruction-threshold=1
+  xray-fdr, xray-basic  clang-14 -fxray-instrument -fxray-instruction-threshold=1 (plain-clang, their
+                        baseline, is run with them even when --variants leaves it out)
 
 environment:
   BENCH_REPS         repetitions (default 5)
-  BENCH_HEAVY_REPS   repetitions of the slowest variants (ct-trace, uftrace, xray-fdr, xray-basic: 5 to
+  BENCH_HEAVY_REPS   repetitions of the slowest variants (ct-trace, base-trace, uftrace, xray-*: 5 to
                      60 s each) on the workloads with tens of millions of calls (vtable, sqlite, lua);
                      default min(3, reps), to keep the default run under 20 minutes
   BENCH_CACHE        download cache (default ~/.cache/ctimer-bench); never inside the repository
@@ -63,6 +72,9 @@ environment:
   BENCH_WORK_PARENT  where the work directory is created, on local disk (default /var/tmp)
   BENCH_OUT          results directory (default <work dir>/results, kept)
   BENCH_JOBS         parallel builds of the variants (default: nproc)
+  BENCH_QUIET_LOAD   when set (e.g. 1.2): after building, wait until the 1-minute load average is
+                     below it (polled every 30 s) before the timed runs, at most BENCH_QUIET_MAX_S
+                     seconds (default 1800), then run anyway
 EOF
 }
 
@@ -79,6 +91,9 @@ REPORT_ONLY=
 REPS_SET=0
 SQLITE_VERSION=
 LUA_VERSION=
+BASE_REV=
+BASE_COMMIT=
+CMDLINE="bash bench/run.sh${*:+ $*}"
 while [[ $# -gt 0 ]]; do
     case $1 in
     --quick) QUICK=1 ;;
@@ -90,6 +105,8 @@ while [[ $# -gt 0 ]]; do
     --variants=*) ONLY_VARIANTS=${1#*=} ;;
     --no-install) INSTALL=0 ;;
     --keep) KEEP=1 ;;
+    --baseline) BASE_REV=${2:?--baseline needs a revision}; shift ;;
+    --baseline=*) BASE_REV=${1#*=} ;;
     --report) REPORT_ONLY=${2:?--report needs a results directory}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -180,8 +197,15 @@ mkdir -p "$WORK_PARENT"
 WORK=$(mktemp -d "$WORK_PARENT/ctimer-bench.XXXXXX")
 OUT=${BENCH_OUT:-$WORK/results}
 mkdir -p "$OUT" "$WORK"/{bin,obj,run,db,logs,sql}
+BASE_WT_ADDED=0
 cleanup() {
     local rc=$?
+    # The baseline's worktree is registered in this repository: always removed, even when the work
+    # directory is kept (its build, $WORK/base-build, stays then).
+    if [[ $BASE_WT_ADDED == 1 ]]; then
+        git -C "$REPO" worktree remove --force "$BASE_SRC" >/dev/null 2>&1 || rm -rf "$BASE_SRC"
+        git -C "$REPO" worktree prune >/dev/null 2>&1 || true
+    fi
     if [[ $KEEP == 1 || $rc -ne 0 ]]; then
         say "work directory kept: $WORK"
     else
@@ -204,15 +228,46 @@ build_ctimer() {
     fi
     PLUGIN=$BUILD/plugin/ctimer.so
     [[ -f $PLUGIN ]] || die "no plugin at $PLUGIN after the build"
-    # The static runtime when there is one: programs then need no rpath.
+    # The static runtime when there is one: programs then need no rpath.  Since the recorder process
+    # (ctimer-recorder, beside the plugin) writes SQLite, libctimer.a calls no sqlite3_* function;
+    # -lsqlite3 is added only for a runtime that still does (an older tree in BENCH_BUILD_DIR).
     if [[ -f $BUILD/runtime/libctimer.a ]]; then
-        RT_LIBS=("$BUILD/runtime/libctimer.a" -lsqlite3 -pthread -ldl -lm)
+        RT_LIBS=("$BUILD/runtime/libctimer.a")
+        if nm -u "$BUILD/runtime/libctimer.a" 2>/dev/null | awk '$NF ~ /^sqlite3_/ { f = 1 } END { exit !f }'; then
+            RT_LIBS+=(-lsqlite3)
+        fi
+        RT_LIBS+=(-pthread -ldl -lm)
     elif [[ -f $BUILD/runtime/libctimer.so ]]; then
         # shellcheck disable=SC2054 # the commas belong to -Wl,-rpath,DIR
         RT_LIBS=(-L"$BUILD/runtime" -Wl,-rpath,"$BUILD/runtime" -lctimer -pthread)
     else
         die "no runtime library (libctimer.a or libctimer.so) under $BUILD/runtime"
     fi
+    say "ct-* link with: ${RT_LIBS[*]}"
+}
+
+# build_baseline: --baseline REV, checked out in a detached worktree under $WORK (removed by
+# cleanup) and built on its own, without tests.  The base-* variants link its plugin and its static
+# runtime; the runtimes before the recorder process wrote SQLite from a thread of the program, so
+# -lsqlite3 is always on their link line.
+build_baseline() {
+    BASE_COMMIT=$(git -C "$REPO" rev-parse --verify --quiet "$BASE_REV^{commit}") ||
+        die "--baseline $BASE_REV: no such commit in $REPO"
+    BASE_SRC=$WORK/base-src
+    BASE_BUILD=$WORK/base-build
+    say "baseline $BASE_REV (${BASE_COMMIT:0:12}): worktree $BASE_SRC, build $BASE_BUILD"
+    git -C "$REPO" worktree add --detach "$BASE_SRC" "$BASE_COMMIT" >"$WORK/logs/base-worktree.log" 2>&1 ||
+        { cat "$WORK/logs/base-worktree.log" >&2; die "git worktree add of $BASE_REV failed"; }
+    BASE_WT_ADDED=1
+    if ! { cmake -S "$BASE_SRC" -B "$BASE_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCTIMER_BUILD_TESTS=OFF &&
+        cmake --build "$BASE_BUILD" -j"$JOBS"; } >"$WORK/logs/base-build.log" 2>&1; then
+        tail -n 30 "$WORK/logs/base-build.log" >&2
+        die "building the baseline $BASE_REV failed (log: $WORK/logs/base-build.log)"
+    fi
+    BASE_PLUGIN=$BASE_BUILD/plugin/ctimer.so
+    [[ -f $BASE_PLUGIN ]] || die "no plugin at $BASE_PLUGIN after the baseline's build"
+    [[ -f $BASE_BUILD/runtime/libctimer.a ]] || die "no $BASE_BUILD/runtime/libctimer.a after the baseline's build"
+    BASE_RT_LIBS=("$BASE_BUILD/runtime/libctimer.a" -lsqlite3 -pthread -ldl -lm)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -308,6 +363,7 @@ kind_flags() { # KIND
     plain) ;;
     clang) CC=clang-14 ;;
     ctlate) CF+=(-fplugin="$PLUGIN") LIBS=("${RT_LIBS[@]}") ;;
+    baselate) CF+=(-fplugin="$BASE_PLUGIN") LIBS=("${BASE_RT_LIBS[@]}") ;; # --baseline REV, placement=late
     ctearly) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-placement=early) LIBS=("${RT_LIBS[@]}") ;;
     # The size-threshold levers (real programs only), all placement=late: see LEVER_KINDS.
     ctleaf50) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-min-stmts=50) LIBS=("${RT_LIBS[@]}") ;;
@@ -332,6 +388,44 @@ build_helpers() {
     gcc -c "$BENCH/mcount_count.S" -o "$o/mcount_count.o"
     gcc -O2 -c "$BENCH/mcount_report.c" -o "$o/mcount_report.o"
     clang-14 -O2 -c "$BENCH/xray_support.c" -o "$o/xray_support.o"
+    # reap: runs a command as a child subreaper (PR_SET_CHILD_SUBREAPER) and waits for every process
+    # it leaves, so that /usr/bin/time's user, sys and max RSS cover them too: ctimer-recorder is not
+    # the program's child (it is reparented as soon as it starts), and without this its CPU would
+    # be counted nowhere.  Writes to FILE the wall us from fork to the command's own end, and to
+    # the end of the last process it left (at most 120 s later); exits with the command's status.
+    gcc -O2 -x c -o "$o/reap" - <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static long long now_us(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000LL + t.tv_nsec / 1000; }
+static void on_alarm(int sig) { (void)sig; }
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: reap FILE CMD...\n"); return 2; }
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    long long t0 = now_us(), t1 = 0;
+    pid_t pid = fork();
+    if (pid < 0) { perror("reap: fork"); return 126; }
+    if (pid == 0) { execvp(argv[2], argv + 2); perror("reap: exec"); _exit(127); }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alarm; /* no SA_RESTART: wait() returns EINTR */
+    sigaction(SIGALRM, &sa, NULL);
+    int st, rc = 0;
+    for (;;) {
+        pid_t p = wait(&st);
+        if (p < 0) { if (errno == EINTR && t1 != 0) break; if (errno == EINTR) continue; break; }
+        if (p == pid) { t1 = now_us(); rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); alarm(120); }
+    }
+    long long t2 = now_us();
+    FILE *f = fopen(argv[1], "w");
+    if (f) { fprintf(f, "%lld %lld\n", t1 - t0, t2 - t0); fclose(f); }
+    return rc;
+}
+C
 }
 
 # build_group WORKLOAD KIND[+KIND...]: compiles WORKLOAD once with the flags of the first kind (the
@@ -346,7 +440,7 @@ build_group() {
     [[ $w == threads ]] && pthread=(-pthread)
     if [[ $w == lua ]]; then
         # Lua: every source but luac.c (the compiler), lua.c's main renamed, and bench/program_main.c
-        # (timing).  No renaming of symbols: libctimer's writer calls the system SQLite, not Lua.
+        # (timing).  No renaming of symbols: Lua holds no SQLite.
         local f b
         for f in "$LUA_DIR"/*.c; do
             b=$(basename "$f" .c)
@@ -368,8 +462,10 @@ build_group() {
         [[ -f $d/sqlite3.o ]] || $CC "${CF[@]}" "${SQLITE_CF[@]}" -c "$SQLITE_DIR/sqlite3.c" -o "$d/sqlite3.o"
         $CC "${CF[@]}" "${SQLITE_CF[@]}" -I"$SQLITE_DIR" -Dmain=ctb_program_main -c "$SQLITE_DIR/shell.c" -o "$d/shell.o"
         $CC "${CF[@]}" -I"$BENCH" -DCTB_WORKLOAD='"sqlite"' -c "$BENCH/program_main.c" -o "$d/program_main.o"
-        # The program's SQLite must not be the one libctimer's writer calls (the writer would run,
-        # and time, this instrumented copy): rename every global symbol of the program's copy.
+        # Rename every global symbol of the program's SQLite.  A runtime with the writer thread in
+        # the program (--baseline 6b6f465 and before) calls the system SQLite and would otherwise run,
+        # and time, this instrumented copy; the current runtime calls no SQLite in the program (the
+        # recorder process does), so for it the renaming is only harmless.  Every variant gets it.
         nm -g --defined-only "$d/sqlite3.o" "$d/shell.o" |
             awk 'NF == 3 && $3 != "ctb_program_main" { print $3, "ctbsq_" $3 }' | sort -u >"$d/rename.map"
         objcopy --redefine-syms="$d/rename.map" "$d/sqlite3.o" "$d/sqlite3.r.o"
@@ -389,6 +485,9 @@ is_real_program() { [[ $1 == sqlite || $1 == lua ]]; }
 groups_for() { # WORKLOAD
     local g="plain clang ctlate finstr+finstrcount pg+pgcount xray" k v
     [[ $1 == fib ]] && g+=" ctearly"
+    for v in $(variants_for "$1"); do
+        if [[ $v == base-* ]]; then g+=" baselate"; break; fi
+    done
     if is_real_program "$1"; then
         # A lever build only when one of its variants runs (each costs a full compile of the program).
         for k in "${LEVER_KINDS[@]}"; do
@@ -470,7 +569,8 @@ case_setup() { # CASE: sets WL (workload) and ARGS
 # usage() says what each variant is.  ct-default and the lever variants (ct-leaf50-*,
 # ct-noloop50-*) run on the real programs only: on the small workloads every function is tiny, so a
 # size threshold would leave nothing (or everything) to time, and they would only lengthen the run.
-ALL_VARIANTS=(plain plain-clang ct-default ct-summary ct-min1us ct-trace ct-early-summary ct-early-trace
+ALL_VARIANTS=(plain plain-clang ct-default base-default ct-summary base-summary ct-min1us ct-trace base-trace
+    ct-early-summary ct-early-trace
     ct-leaf50-summary ct-leaf50-default ct-noloop50-summary ct-noloop50-default
     ct-noloop50-nm-summary ct-noloop50-nm-default
     finstr uftrace gprof xray-fdr xray-basic)
@@ -478,7 +578,10 @@ variants_for() { # CASE
     local v out=()
     for v in "${ALL_VARIANTS[@]}"; do
         [[ $v == ct-early-* && $1 != fib ]] && continue
-        [[ ($v == ct-default || $v == ct-leaf50-* || $v == ct-noloop50-*) ]] && ! is_real_program "$1" && continue
+        [[ ($v == ct-default || $v == base-default || $v == ct-leaf50-* || $v == ct-noloop50-*) ]] && ! is_real_program "$1" && continue
+        [[ $v == base-* && -z $BASE_REV ]] && continue
+        # plain-clang is the XRay variants' baseline: run whenever one of them is.
+        [[ $v == plain-clang && ( -z $ONLY_VARIANTS || ",$ONLY_VARIANTS," == *",xray-"* ) ]] && { out+=("$v"); continue; }
         [[ -n $ONLY_VARIANTS && $v != plain && ",$ONLY_VARIANTS," != *",$v,"* ]] && continue
         out+=("$v")
     done
@@ -487,14 +590,14 @@ variants_for() { # CASE
 variant_kind() { # VARIANT -> build kind
     case $1 in
     plain) echo plain ;; plain-clang) echo clang ;;
-    ct-early-*) echo ctearly ;; ct-leaf50-*) echo ctleaf50 ;;
+    base-*) echo baselate ;; ct-early-*) echo ctearly ;; ct-leaf50-*) echo ctleaf50 ;;
     ct-noloop50-nm-*) echo ctnoloop50-nomethods ;; ct-noloop50-*) echo ctnoloop50 ;; ct-*) echo ctlate ;;
     finstr) echo finstr ;; uftrace | gprof) echo pg ;; xray-*) echo xray ;;
     esac
 }
 # Writer-bound variants get fewer repetitions on the big workloads (see BENCH_HEAVY_REPS).
 variant_reps() { # CASE VARIANT
-    if [[ ($1 == vtable || $1 == sqlite || $1 == lua) && ($2 == ct-trace || $2 == uftrace || $2 == xray-*) ]]; then
+    if [[ ($1 == vtable || $1 == sqlite || $1 == lua) && ($2 == ct-trace || $2 == base-trace || $2 == uftrace || $2 == xray-*) ]]; then
         echo "$HEAVY_REPS"
     else
         echo "$REPS"
@@ -506,14 +609,21 @@ variant_reps() { # CASE VARIANT
 # ---------------------------------------------------------------------------------------------
 RUNDIR=$WORK/run
 
-# timed CMD...: runs CMD in $RUNDIR; sets RC, PWALL_US, USER_S, SYS_S, RSS_KB; output in $RUNDIR/../{stdout,stderr}
+# timed CMD...: runs CMD in $RUNDIR under reap (build_helpers); sets RC, PWALL_US (fork to the
+# command's end), TWALL_US (to the end of the last process it left: ctimer-recorder), USER_S, SYS_S,
+# RSS_KB (those three over the command and every process it left); output in $WORK/{stdout,stderr}
 timed() {
-    local tf=$WORK/time.txt t0 t1
+    local tf=$WORK/time.txt rf=$WORK/reap.txt t0 t1
     RC=0
+    rm -f "$rf"
     t0=$EPOCHREALTIME
-    (cd "$RUNDIR" && /usr/bin/time -f '%U %S %M' -o "$tf" "$@") >"$WORK/stdout" 2>"$WORK/stderr" || RC=$?
+    (cd "$RUNDIR" && /usr/bin/time -f '%U %S %M' -o "$tf" "$WORK/obj/reap" "$rf" "$@") >"$WORK/stdout" 2>"$WORK/stderr" || RC=$?
     t1=$EPOCHREALTIME
-    PWALL_US=$((${t1/./} - ${t0/./}))
+    if [[ -s $rf ]]; then
+        read -r PWALL_US TWALL_US <"$rf"
+    else
+        PWALL_US=$((${t1/./} - ${t0/./})) TWALL_US=$PWALL_US
+    fi
     read -r USER_S SYS_S RSS_KB < <(tail -n 1 "$tf")
 }
 
@@ -556,12 +666,13 @@ run_counts() {
 # ct_stats CASE VARIANT REP DB: one line of ct.tsv from the run's database
 ct_stats() {
     local c=$1 v=$2 rep=$3 db=$4 t line tb=0
-    [[ -f $db ]] || { printf '%s\t%s\t%s\tNODB\t0\t0\t0\t0\t0\t0\t0\t0\n' "$c" "$v" "$rep" >>"$OUT/ct.tsv"; return; }
+    [[ -f $db ]] || { printf '%s\t%s\t%s\tNODB\t0\t0\t0\t0\t0\t0\t0\t0\t0\n' "$c" "$v" "$rep" >>"$OUT/ct.tsv"; return; }
     t=$(sqlite3 "$db" "SELECT table_name FROM runs ORDER BY id DESC LIMIT 1" 2>>"$OUT/ct.err" || true)
     line=$(sqlite3 -separator $'\t' "$db" "SELECT rows, calls, dropped, unfinished,
         CAST(round((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS INTEGER),
-        (SELECT coalesce(sum(calls), 0) FROM \"${t}_summary\") FROM runs WHERE table_name = '$t'" 2>>"$OUT/ct.err" || true)
-    [[ -n $line ]] || { say "  $c/$v rep $rep: no runs row for $t in $db"; line=$'0\t0\t0\t0\t0\t0'; }
+        (SELECT coalesce(sum(calls), 0) FROM \"${t}_summary\"), coalesce(writer_ms, 0)
+        FROM runs WHERE table_name = '$t'" 2>>"$OUT/ct.err" || true)
+    [[ -n $line ]] || { say "  $c/$v rep $rep: no runs row for $t in $db"; line=$'0\t0\t0\t0\t0\t0\t0'; }
     if [[ $rep == 1 ]]; then # size of the run's row and block tables and their indexes (dbstat), once per variant
         tb=$(sqlite3 "$db" "SELECT coalesce(sum(pgsize), 0) FROM dbstat
              WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name IN ('$t', '${t}_blocks'))" 2>/dev/null || echo 0)
@@ -577,7 +688,7 @@ run_one() { # CASE VARIANT REP
     rm -rf "${RUNDIR:?}" && mkdir -p "$RUNDIR"
     local envs=()
     case $v in
-    ct-*)
+    ct-* | base-*) # base-*: the same environment as the ct-* variant of the same suffix
         db=$WORK/db/$c.$v.db
         rm -f "$db" "$db-wal" "$db-shm"
         # Every variant but *-default states its mode and threshold: the runtime's defaults change
@@ -620,8 +731,8 @@ run_one() { # CASE VARIANT REP
     gprof) logb=$(stat -c %s "$RUNDIR/gmon.out" 2>/dev/null || echo 0) ;;
     esac
     if [[ $v == xray-* && $logb == 0 ]]; then say "  $c/$v rep $rep: XRay wrote no log"; fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$RC" "$PWALL_US" "$USER_S" "$SYS_S" \
-        "$RSS_KB" "$APP_WALL_NS" "$APP_CPU_NS" "$out_ok" "$logb" >>"$OUT/raw.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$RC" "$PWALL_US" "$USER_S" "$SYS_S" \
+        "$RSS_KB" "$APP_WALL_NS" "$APP_CPU_NS" "$out_ok" "$logb" "$TWALL_US" >>"$OUT/raw.tsv"
     if [[ -n $db ]]; then
         ct_stats "$c" "$v" "$rep" "$db"
         rm -f "$db" "$db-wal" "$db-shm"
@@ -664,10 +775,10 @@ report_setup() {
     rm -f "$db"
     sqlite3 "$db" <<SQL
 CREATE TABLE raw(c TEXT, v TEXT, rep INT, rc INT, pwall_us INT, user_s REAL, sys_s REAL, rss_kb INT,
-                 awall_ns INT, acpu_ns INT, out_ok INT, log_bytes INT);
+                 awall_ns INT, acpu_ns INT, out_ok INT, log_bytes INT, twall_us INT);
 CREATE TABLE counts(c TEXT, k TEXT, calls INT);
 CREATE TABLE ct(c TEXT, v TEXT, rep INT, tbl TEXT, rows INT, calls INT, dropped INT, unfinished INT,
-                span_ms INT, summary_calls INT, db_bytes INT, table_bytes INT);
+                span_ms INT, summary_calls INT, writer_ms INT, db_bytes INT, table_bytes INT);
 CREATE TABLE compile(k TEXT, rep INT, ms INT);
 .mode tabs
 .import '$OUT/raw.tsv' raw
@@ -675,10 +786,12 @@ CREATE TABLE compile(k TEXT, rep INT, ms INT);
 .import '$OUT/ct.tsv' ct
 .import '$OUT/compile.tsv' compile
 -- variants: display order, baseline, where the call count comes from
-CREATE TABLE vinfo(v TEXT PRIMARY KEY, o INT, base TEXT, ck TEXT);
+CREATE TABLE vinfo(v TEXT PRIMARY KEY, o REAL, base TEXT, ck TEXT);
 INSERT INTO vinfo VALUES
- ('plain', 1, 'plain', NULL), ('plain-clang', 2, 'plain', NULL), ('ct-default', 3, 'plain', 'db'),
- ('ct-summary', 4, 'plain', 'db'), ('ct-min1us', 5, 'plain', 'db'), ('ct-trace', 6, 'plain', 'db'),
+ ('plain', 1, 'plain', NULL), ('plain-clang', 2, 'plain', NULL),
+ ('ct-default', 3, 'plain', 'db'), ('base-default', 3.5, 'plain', 'db'),
+ ('ct-summary', 4, 'plain', 'db'), ('base-summary', 4.5, 'plain', 'db'), ('ct-min1us', 5, 'plain', 'db'),
+ ('ct-trace', 6, 'plain', 'db'), ('base-trace', 6.5, 'plain', 'db'),
  ('ct-early-summary', 7, 'plain', 'db'), ('ct-early-trace', 8, 'plain', 'db'),
  ('ct-leaf50-summary', 9, 'plain', 'db'), ('ct-leaf50-default', 10, 'plain', 'db'),
  ('ct-noloop50-summary', 11, 'plain', 'db'), ('ct-noloop50-default', 12, 'plain', 'db'),
@@ -693,8 +806,10 @@ CREATE VIEW long AS
   SELECT c, v, 'acpu', acpu_ns FROM ok UNION ALL
   SELECT c, v, 'rss', rss_kb FROM ok UNION ALL
   SELECT c, v, 'logb', log_bytes FROM ok UNION ALL
+  SELECT c, v, 'tail', (twall_us - pwall_us) * 1000.0 FROM ok WHERE twall_us IS NOT NULL UNION ALL
   SELECT c, v, 'rows', rows FROM ct UNION ALL
   SELECT c, v, 'span', span_ms FROM ct UNION ALL
+  SELECT c, v, 'wms', writer_ms FROM ct UNION ALL
   SELECT c, v, 'dbb', db_bytes FROM ct;
 CREATE TABLE med AS
   WITH r AS (SELECT c, v, m, val,
@@ -707,7 +822,8 @@ CREATE TABLE w AS
          max(CASE WHEN m = 'awall' THEN val END) AS awall, max(CASE WHEN m = 'acpu' THEN val END) AS acpu,
          max(CASE WHEN m = 'rss' THEN val END) AS rss, max(CASE WHEN m = 'logb' THEN val END) AS logb,
          max(CASE WHEN m = 'rows' THEN val END) AS rows, max(CASE WHEN m = 'span' THEN val END) AS span,
-         max(CASE WHEN m = 'dbb' THEN val END) AS dbb
+         max(CASE WHEN m = 'dbb' THEN val END) AS dbb, max(CASE WHEN m = 'wms' THEN val END) AS wms,
+         max(CASE WHEN m = 'tail' THEN val END) AS tail
   FROM med GROUP BY c, v;
 -- one row per case and variant, with its baseline's medians and its number of instrumented calls
 CREATE VIEW x AS
@@ -773,12 +889,45 @@ report() {
                        (SELECT max(dropped) FROM ct WHERE ct.c = x.c AND ct.v = x.v) AS dropped,
                        printf('%.0f', span) AS \"run span ms\",
                        CASE WHEN rows > 0 AND span > 0 THEN printf('%.2f', rows / span / 1000) ELSE '' END AS \"M rows/s (span)\",
+                       CASE WHEN rows > 0 THEN printf('%.2f', rows / pwall * 1000) ELSE '' END AS \"M rows/s (process wall)\",
+                       printf('%.0f', (pwall - awall) / 1e6) AS \"outside main ms\",
+                       printf('%.0f', wms) AS \"writer ms\",
+                       CASE WHEN rows > 0 AND wms > 0 THEN printf('%.2f', rows / wms / 1000) ELSE '' END AS \"M rows/s (writer)\",
                        printf('%.0f', max(pcpu - acpu, 0) / 1e6) AS \"non-app CPU ms\",
                        printf('%.1f', max(pcpu - acpu, 0) / calls) AS \"non-app CPU ns/call\",
                        CASE WHEN rows > 0 AND pcpu > acpu THEN printf('%.2f', rows / ((pcpu - acpu) / 1e9) / 1e6) ELSE '' END AS \"M rows/CPU-s\",
                        CASE WHEN rows > 0 THEN printf('%.1f', (SELECT max(table_bytes) FROM ct WHERE ct.c = x.c AND ct.v = x.v AND ct.rep = 1) / rows) ELSE '' END AS \"bytes/row\",
-                       printf('%.1f', dbb / 1e6) AS \"DB MB\"
-                FROM x WHERE v LIKE 'ct-%' ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = x.c), o"
+                       printf('%.1f', dbb / 1e6) AS \"DB MB\",
+                       coalesce(printf('%.1f', tail / 1e6), '') AS \"ms after exit\"
+                FROM x WHERE v LIKE 'ct-%' OR v LIKE 'base-%' ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = x.c), o"
+            echo
+        fi
+        if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM x WHERE v LIKE 'base-%'") != 0 ]]; then
+            echo "### Current runtime (ct-*) against the baseline${BASE_COMMIT:+ ${BASE_COMMIT:0:7}} (base-*): medians, and new / baseline"
+            echo
+            md "WITH p AS (SELECT n.c, substr(n.v, 4) AS mode, n.o,
+                                 (n.acpu - n.b_acpu) / n.calls AS n_ns, (b.acpu - b.b_acpu) / b.calls AS b_ns,
+                                 n.pwall / n.b_pwall AS n_x, b.pwall / b.b_pwall AS b_x,
+                                 CASE WHEN n.rows > 0 AND n.span > 0 THEN n.rows / n.span / 1000 END AS n_rs,
+                                 CASE WHEN b.rows > 0 AND b.span > 0 THEN b.rows / b.span / 1000 END AS b_rs,
+                                 CASE WHEN n.rows > 0 THEN n.rows / n.pwall * 1000 END AS n_rt,
+                                 CASE WHEN b.rows > 0 THEN b.rows / b.pwall * 1000 END AS b_rt,
+                                 CASE WHEN n.rows > 0 THEN (SELECT max(table_bytes) FROM ct WHERE ct.c = n.c AND ct.v = n.v AND ct.rep = 1) / n.rows END AS n_bpr,
+                                 CASE WHEN b.rows > 0 THEN (SELECT max(table_bytes) FROM ct WHERE ct.c = b.c AND ct.v = b.v AND ct.rep = 1) / b.rows END AS b_bpr
+                          FROM x AS n JOIN x AS b ON b.c = n.c AND b.v = 'base-' || substr(n.v, 4)
+                          WHERE n.v IN ('ct-default', 'ct-summary', 'ct-trace') AND n.calls > 0 AND b.calls > 0)
+                SELECT c AS \"case\", mode,
+                       printf('%.1f', n_ns) AS \"ns/call CPU new\", printf('%.1f', b_ns) AS \"baseline\", printf('%.2f', n_ns / b_ns) AS \"new/base\",
+                       printf('%.2f', n_x) AS \"process wall × plain new\", printf('%.2f', b_x) AS \"baseline \", printf('%.2f', n_x / b_x) AS \"new/base \",
+                       CASE WHEN n_rs IS NULL THEN '' ELSE printf('%.2f', n_rs) END AS \"M rows/s (span) new\",
+                       CASE WHEN b_rs IS NULL THEN '' ELSE printf('%.2f', b_rs) END AS \"baseline  \",
+                       CASE WHEN n_rs IS NULL OR b_rs IS NULL THEN '' ELSE printf('%.2f', n_rs / b_rs) END AS \"new/base  \",
+                       CASE WHEN n_rt IS NULL THEN '' ELSE printf('%.2f', n_rt) END AS \"M rows/s (process wall) new\",
+                       CASE WHEN b_rt IS NULL THEN '' ELSE printf('%.2f', b_rt) END AS \"baseline    \",
+                       CASE WHEN n_rt IS NULL OR b_rt IS NULL THEN '' ELSE printf('%.2f', n_rt / b_rt) END AS \"new/base    \",
+                       CASE WHEN n_bpr IS NULL THEN '' ELSE printf('%.1f', n_bpr) END AS \"bytes/row new\",
+                       CASE WHEN b_bpr IS NULL THEN '' ELSE printf('%.1f', b_bpr) END AS \"baseline   \"
+                FROM p ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = p.c), o"
             echo
         fi
         local tc=()
@@ -812,14 +961,34 @@ report() {
 describe_machine() {
     {
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-        echo "- command: \`bash bench/run.sh$([[ $QUICK == 1 ]] && echo ' --quick')\` (reps $REPS; ct-trace, uftrace and XRay on vtable/sqlite/lua: $HEAVY_REPS)"
-        echo "- ctimer: commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" status --porcelain -- plugin runtime 2>/dev/null | grep -q . && echo ' + uncommitted changes in plugin/ or runtime/')"
+        echo "- command: \`$CMDLINE\` (reps $REPS; ct-trace, base-trace, uftrace and XRay on vtable/sqlite/lua: $HEAVY_REPS)"
+        echo "- ctimer: commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" status --porcelain -- plugin runtime recorder 2>/dev/null | grep -q . && echo ' + uncommitted changes in plugin/, runtime/ or recorder/') (ct-* variants; linked with ${RT_LIBS[*]##*/})"
+        [[ -n $BASE_COMMIT ]] && echo "- baseline (base-* variants): --baseline $BASE_REV = commit ${BASE_COMMIT:0:7}, $(git -C "$REPO" log -1 --format='%cd' --date=format:'%Y-%m-%d %H:%M' "$BASE_COMMIT" 2>/dev/null)"
         echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores$(lscpu | grep -q '^Hypervisor vendor' && echo " (under $(lscpu | sed -n 's/^Hypervisor vendor: *//p'))")"
         echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
-        echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the start of the timed runs ($TIMED_START UTC): $LOAD_TIMED; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
         echo "- $(gcc --version | head -n 1); $(clang-14 --version | head -n 1); $(uftrace --version | head -n 1); SQLite ${SQLITE_VERSION:-?} ($SQLITE_NPM); Lua ${LUA_VERSION:-?} ($LUA_NPM)"
     } >"$OUT/machine.md"
     cat "$OUT/machine.md"
+}
+
+# wait_quiet: BENCH_QUIET_LOAD.  The builds run whatever the load; only the timed runs wait.
+wait_quiet() {
+    [[ -n ${BENCH_QUIET_LOAD:-} ]] || return 0
+    local max=${BENCH_QUIET_MAX_S:-1800} t0=$SECONDS l
+    while :; do
+        l=$(cut -d' ' -f1 /proc/loadavg)
+        if awk -v l="$l" -v m="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < m) }'; then
+            say "load average $l < $BENCH_QUIET_LOAD: timed runs start"
+            break
+        fi
+        if ((SECONDS - t0 >= max)); then
+            say "load average still $l after ${max} s: timed runs start anyway"
+            break
+        fi
+        say "load average $l >= $BENCH_QUIET_LOAD: waiting"
+        sleep 30
+    done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -839,9 +1008,17 @@ main() {
     if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
         say "warning: load average $LOAD_START on $(nproc) cores: something else is running, wall times will be noisy"
     fi
+    if [[ -n $ONLY_VARIANTS ]]; then
+        local v
+        for v in ${ONLY_VARIANTS//,/ }; do
+            [[ " ${ALL_VARIANTS[*]} " == *" $v "* ]] || die "unknown variant '$v' (see --help)"
+            [[ $v == base-* && -z $BASE_REV ]] && die "variant $v needs --baseline REV"
+        done
+    fi
     install_deps
     check_tools
     build_ctimer
+    [[ -n $BASE_REV ]] && build_baseline
     build_helpers
     if has_workload sqlite || has_workload compile; then fetch_sqlite; fi
     has_workload sqlite && make_sql
@@ -853,9 +1030,12 @@ main() {
     has_workload compile && measure_compile
     build_all
     [[ ${#CASES[@]} -gt 0 ]] && run_counts
+    wait_quiet
+    LOAD_TIMED=$(cut -d' ' -f1-3 /proc/loadavg)
+    TIMED_START=$(date -u +%H:%M)
     [[ ${#CASES[@]} -gt 0 ]] && run_all
     declare -p QUICK REPS HEAVY_REPS COMPILE_REPS FIB_N VTABLE_ARGS THREAD_CALLS SQLITE_ROWS SQLITE_NPM \
-        SQLITE_VERSION LUA_ROUNDS LUA_NPM LUA_VERSION >"$OUT/params.sh" 2>/dev/null || true
+        SQLITE_VERSION LUA_ROUNDS LUA_NPM LUA_VERSION BASE_REV BASE_COMMIT CMDLINE >"$OUT/params.sh" 2>/dev/null || true
     echo
     describe_machine
     echo
