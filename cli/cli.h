@@ -45,6 +45,9 @@ sqlite3 *cli_open(const char *path);
  * runs there, and returns -1. */
 int cli_resolve_run(sqlite3 *db, const char *schema, const char *path, const char *wanted, char *out,
                     size_t outlen);
+/* cli_open, then cli_resolve_run in "main": the database read-only and the run's table name in out,
+ * or NULL after a message (nothing left open). */
+sqlite3 *cli_open_run(const char *path, const char *wanted, char *out, size_t outlen);
 /* A prepared statement for the SQL after replacing every "%1$s" by `table`; NULL after an error
  * message. */
 sqlite3_stmt *cli_prepare(sqlite3 *db, const char *tmpl, const char *table);

@@ -111,6 +111,16 @@ static char *run_list(sqlite3 *db, const char *schema)
     return out;
 }
 
+sqlite3 *cli_open_run(const char *path, const char *wanted, char *out, size_t outlen)
+{
+    sqlite3 *db = cli_open(path);
+    if (db && cli_resolve_run(db, "main", path, wanted, out, outlen)) {
+        sqlite3_close(db);
+        db = NULL;
+    }
+    return db;
+}
+
 int cli_resolve_run(sqlite3 *db, const char *schema, const char *path, const char *wanted, char *out,
                     size_t outlen)
 {

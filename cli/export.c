@@ -62,14 +62,10 @@ int cmd_export(int argc, char **argv)
     const char *path, *run;
     if (cli_db_run_args(npos, pos, &path, &run))
         return EXIT_USAGE;
-    sqlite3 *db = cli_open(path);
+    char table[128];
+    sqlite3 *db = cli_open_run(path, run, table, sizeof table);
     if (!db)
         return EXIT_USAGE;
-    char table[128];
-    if (cli_resolve_run(db, "main", path, run, table, sizeof table)) {
-        sqlite3_close(db);
-        return EXIT_USAGE;
-    }
     int ret;
     if (strcmp(format, "perfetto") == 0) {
         ret = export_perfetto(db, table, stdout);

@@ -102,14 +102,10 @@ int cmd_report(int argc, char **argv)
     struct report_opts o = {0};
     if (parse(argc, argv, &o))
         return EXIT_USAGE;
-    sqlite3 *db = cli_open(o.path);
+    char table[128];
+    sqlite3 *db = cli_open_run(o.path, o.run, table, sizeof table);
     if (!db)
         return EXIT_USAGE;
-    char table[128];
-    if (cli_resolve_run(db, "main", o.path, o.run, table, sizeof table)) {
-        sqlite3_close(db);
-        return EXIT_USAGE;
-    }
     char sql[1024];
     const char *col = SORT_COLS[o.sort];
     if (o.by_thread)

@@ -122,14 +122,10 @@ int cmd_tree(int argc, char **argv)
     const char *path, *run;
     if (cli_db_run_args(npos, pos, &path, &run))
         return EXIT_USAGE;
-    sqlite3 *db = cli_open(path);
+    char table[128];
+    sqlite3 *db = cli_open_run(path, run, table, sizeof table);
     if (!db)
         return EXIT_USAGE;
-    char table[128];
-    if (cli_resolve_run(db, "main", path, run, table, sizeof table)) {
-        sqlite3_close(db);
-        return EXIT_USAGE;
-    }
     sqlite3_stmt *st = cli_prepare(db,
                                    "SELECT caller, func, sum(calls), sum(total_ns), sum(self_ns) FROM \"%1$s_edges\""
                                    " WHERE ?1 < 0 OR thread IN (SELECT id FROM \"%1$s_threads\" WHERE tid = ?1)"
