@@ -290,26 +290,24 @@ static int leader_exited(pid_t pid)
     return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
 }
 
+/* 1 once the program's process has ended: its pidfd is readable, or without one it is gone. */
+static int program_gone(const struct ctimer_recorder *r)
+{
+    if (r->pidfd < 0)
+        return kill(r->pid, 0) != 0 && errno == ESRCH;
+    struct pollfd p = {r->pidfd, POLLIN, 0};
+    return poll(&p, 1, 0) > 0;
+}
+
 static enum ctimer_end program_ended(struct ctimer_recorder *r, int check_exec)
 {
     /* Gone while an exec was under way (__ctimer_exec): the image was replaced, then ended. */
     enum ctimer_end gone = atomic_load(&r->h->execs) > 0 ? CTIMER_END_EXEC : CTIMER_END_DIED;
-    if (r->pidfd >= 0) {
-        struct pollfd p = {r->pidfd, POLLIN, 0};
-        if (poll(&p, 1, 0) > 0)
-            return gone;
-    } else if (kill(r->pid, 0) != 0 && errno == ESRCH) {
+    if (program_gone(r))
         return gone;
-    }
-    if (check_exec && !maps_inode(r->pid, r->inode) && !leader_exited(r->pid)) {
-        /* Gone from the maps: an exec, or the process ended between the two checks. */
-        if (r->pidfd >= 0) {
-            struct pollfd p = {r->pidfd, POLLIN, 0};
-            if (poll(&p, 1, 0) > 0)
-                return gone;
-        }
-        return CTIMER_END_EXEC;
-    }
+    /* Gone from the maps: an exec, or the process ended between the two checks. */
+    if (check_exec && !maps_inode(r->pid, r->inode) && !leader_exited(r->pid))
+        return program_gone(r) ? gone : CTIMER_END_EXEC;
     return CTIMER_END_NONE;
 }
 
@@ -373,8 +371,8 @@ static void final_live(struct ctimer_recorder *r, uint32_t i, struct ctimer_wthr
     if (have_cur)
         copy_words(r->copy + nh, chunk(r, cur - 1), CTIMER_CHUNK_WORDS);
     drain_ring(r, i, SIZE_MAX, 1); /* pushed before the snapshot: comes first in the stream */
-    size_t used = nh ? ctimer_writer_decode(r->w, wt, r->copy, nh, 0) : 0;
-    (void)used;
+    if (nh)
+        decode(r, wt, r->copy, nh, 0);
     if (have_cur)
         decode(r, wt, r->copy + nh, CTIMER_CHUNK_WORDS, 1);
 }
@@ -477,7 +475,6 @@ enum ctimer_end ctimer_recorder_run(struct ctimer_recorder *r)
     }
     for (;;) {
         uint64_t now = ctimer_mono_ns();
-        atomic_store_explicit(&h->heartbeat, now, memory_order_relaxed);
         ctimer_recorder_sync_log(r);
         uint32_t flush_target = atomic_load_explicit(&h->flush_req, memory_order_acquire);
         uint32_t flush_done = atomic_load_explicit(&h->flush_done, memory_order_relaxed);

@@ -138,7 +138,7 @@ static int load_config(struct ctimer_recorder *r)
         free(c->run);
         c->run = NULL;
     }
-    return c->db && (!h->run[0] || c->run || 1) ? 0 : -1;
+    return c->db ? 0 : -1;
 }
 
 /* 4. Returns 0, or -1 after one line on stderr. */

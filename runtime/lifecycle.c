@@ -98,13 +98,8 @@ int ctimer_ensure_init(void)
 static uint32_t wait_while(_Atomic uint32_t *w, uint32_t seen)
 {
     uint32_t v;
-    while ((v = atomic_load_explicit(w, memory_order_acquire)) == seen) {
-        struct ctimer_shm_header *h = ctimer_rt.shm;
-        uint32_t st = atomic_load(&h->rec_state);
-        if (st != CTIMER_REC_READY || (kill(h->rec_pid, 0) != 0 && errno == ESRCH))
-            break;
+    while ((v = atomic_load_explicit(w, memory_order_acquire)) == seen && ctimer_recorder_alive())
         ctimer_futex_wait(w, seen, 50000000);
-    }
     return v;
 }
 
@@ -138,12 +133,7 @@ __attribute__((destructor(101))) static void at_exit(void)
     struct ctimer_shm_header *h = rt->shm;
     atomic_store_explicit(&h->stop_req, 1, memory_order_release);
     ctimer_wake_recorder(1);
-    uint32_t st;
-    while ((st = atomic_load_explicit(&h->rec_state, memory_order_acquire)) == CTIMER_REC_READY) {
-        if (kill(h->rec_pid, 0) != 0 && errno == ESRCH)
-            break;
-        ctimer_futex_wait(&h->rec_state, st, 50000000);
-    }
+    wait_while(&h->rec_state, CTIMER_REC_READY);
     atomic_store(&rt->state, CTIMER_ST_STOPPED);
     errno = saved_errno;
     /* The mapping stays: other threads may still be inside the hot path, writing into it. */

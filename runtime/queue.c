@@ -58,17 +58,11 @@ static uint32_t chunk_index(struct ctimer_shm_header *h, const uint64_t *chunk)
  */
 static uint64_t *chunk_alloc(struct ctimer_shm_header *h)
 {
-    int64_t i = ctimer_stack_pop(&h->chunk_free, ctimer_shm_links(h), h->n_chunks);
-    if (i >= 0) {
+    int from_stack;
+    int64_t i = ctimer_pool_take(&h->chunk_free, ctimer_shm_links(h), &h->chunk_next, h->n_chunks, &from_stack);
+    if (from_stack)
         TSAN_HANDOFF_ACQUIRE(h);
-        return ctimer_shm_chunk(h, (uint32_t)i);
-    }
-    uint32_t n = atomic_load_explicit(&h->chunk_next, memory_order_relaxed);
-    while (n < h->n_chunks)
-        if (atomic_compare_exchange_weak_explicit(&h->chunk_next, &n, n + 1, memory_order_relaxed,
-                                                  memory_order_relaxed))
-            return ctimer_shm_chunk(h, n);
-    return NULL;
+    return i >= 0 ? ctimer_shm_chunk(h, (uint32_t)i) : NULL;
 }
 
 /*
@@ -183,17 +177,18 @@ static pid_t current_tid(void) { return (pid_t)syscall(SYS_gettid); }
 /* A free slot: one the recorder retired, else one never used.  NULL when all are in use. */
 static struct ctimer_shm_thread *slot_alloc(struct ctimer_shm_header *h)
 {
-    int64_t i = ctimer_stack_pop(&h->slot_free, h->slot_links, h->n_slots);
-    if (i >= 0) {
+    int from_stack;
+    int64_t i = ctimer_pool_take(&h->slot_free, h->slot_links, &h->slot_next, h->n_slots, &from_stack);
+    if (from_stack)
         TSAN_HANDOFF_ACQUIRE(h);
-        return ctimer_shm_slot(h, (uint32_t)i);
-    }
-    uint32_t n = atomic_load_explicit(&h->slot_next, memory_order_relaxed);
-    while (n < h->n_slots)
-        if (atomic_compare_exchange_weak_explicit(&h->slot_next, &n, n + 1, memory_order_relaxed,
-                                                  memory_order_relaxed))
-            return ctimer_shm_slot(h, n);
-    return NULL;
+    return i >= 0 ? ctimer_shm_slot(h, (uint32_t)i) : NULL;
+}
+
+/* Gives a slot this thread took but could not use back to the pool. */
+static void slot_unalloc(struct ctimer_shm_header *h, struct ctimer_shm_thread *t)
+{
+    uint32_t i = (uint32_t)(((char *)t - ((char *)h + h->slots_off)) / sizeof *t);
+    (void)ctimer_stack_push(&h->slot_free, h->slot_links, i);
 }
 
 static struct ctimer_shm_thread *thread_setup(struct ctimer_tls *tl)
@@ -204,8 +199,7 @@ static struct ctimer_shm_thread *thread_setup(struct ctimer_tls *tl)
         return NULL;
     uint64_t *chunk = chunk_alloc(h);
     if (!chunk) {
-        (void)ctimer_stack_push(&h->slot_free, h->slot_links, (uint32_t)(((char *)t - ((char *)h + h->slots_off)) /
-                                                                          sizeof *t));
+        slot_unalloc(h, t);
         return NULL;
     }
     /* The slot is FREE: the recorder does not look at it until state says ACTIVE (release). */
@@ -225,8 +219,7 @@ static struct ctimer_shm_thread *thread_setup(struct ctimer_tls *tl)
     if (pthread_setspecific(ctimer_rt.key, t) != 0) {
         atomic_store_explicit(&t->cur, 0, memory_order_relaxed);
         (void)ctimer_stack_push(&h->chunk_free, ctimer_shm_links(h), chunk_index(h, chunk));
-        (void)ctimer_stack_push(&h->slot_free, h->slot_links,
-                                (uint32_t)(((char *)t - ((char *)h + h->slots_off)) / sizeof *t));
+        slot_unalloc(h, t);
         return NULL;
     }
     atomic_store_explicit(&t->state, CTIMER_SLOT_ACTIVE, memory_order_release);

@@ -135,7 +135,6 @@ struct ctimer_shm_header {
     /* Recorder -> program. */
     _Alignas(64) _Atomic uint32_t rec_state; /* futex; enum ctimer_rec_state */
     int32_t rec_pid;
-    _Atomic uint64_t heartbeat; /* CLOCK_MONOTONIC ns of the recorder's latest round */
     char table[CTIMER_SHM_TABLE_MAX]; /* the run's table name, valid once READY */
 
     /* Program -> recorder. */
@@ -258,6 +257,25 @@ static inline int64_t ctimer_stack_pop(_Atomic uint64_t *top, _Atomic uint32_t *
         if (atomic_compare_exchange_weak_explicit(top, &old, nw, memory_order_acquire, memory_order_acquire))
             return (int64_t)first - 1;
     }
+    return -1;
+}
+
+/*
+ * An index from a pool of n: one given back (the stack at *top), else the next never used one
+ * (*next, bumped with compare-and-swap).  -1 when the pool is empty.  *acquired says which: an
+ * index from the stack was handed over through the recorder.
+ */
+static inline int64_t ctimer_pool_take(_Atomic uint64_t *top, _Atomic uint32_t *links, _Atomic uint32_t *next,
+                                       uint32_t n, int *from_stack)
+{
+    int64_t i = ctimer_stack_pop(top, links, n);
+    *from_stack = i >= 0;
+    if (i >= 0)
+        return i;
+    uint32_t k = atomic_load_explicit(next, memory_order_relaxed);
+    while (k < n)
+        if (atomic_compare_exchange_weak_explicit(next, &k, k + 1, memory_order_relaxed, memory_order_relaxed))
+            return k;
     return -1;
 }
 

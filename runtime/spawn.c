@@ -10,7 +10,8 @@
  *    recorder and is reparented to init when the first exits at once.  (An exec'd process gets
  *    SIGCHLD as its exit signal again, so the one that execs must not be the program's child.)
  * 4. Wait until the recorder has reserved the run (READY) or given up (it printed why).
- * 5. Close the memfd: the program keeps no descriptor of ctimer's.
+ * 5. The memfd is closed as soon as the recorder has exec'd (it holds its own copy, which it maps
+ *    and closes): the program keeps no descriptor of ctimer's.
  */
 
 #include <dlfcn.h>
