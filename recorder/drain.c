@@ -253,41 +253,29 @@ static int work_waiting(struct ctimer_recorder *r)
 
 /* ---------------------------------------------------------------- how the program ends */
 
-/* 1 while the process maps the memfd with inode `ino`: an exec replaces its mappings. */
-static int maps_inode(pid_t pid, uint64_t ino)
+/*
+ * Whether the process still maps the memfd with inode `ino`: 1 it does; 0 it has mappings and none
+ * is ours, which only an exec (a new image) makes; -1 it shows no mappings at all, or none can be
+ * read: it is ending (its memory goes before its pidfd says so), its main thread has exited while
+ * others run on (pthread_exit from main), or it is gone.  Only 0 means an exec.
+ */
+static int maps_state(pid_t pid, uint64_t ino)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     FILE *f = fopen(path, "re");
     if (!f)
-        return 0;
+        return -1;
     char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f)) {
+    int state = -1;
+    while (state != 1 && fgets(line, sizeof line, f)) {
         unsigned long long inode = 0;
+        state = 0;
         if (sscanf(line, "%*s %*s %*s %*s %llu", &inode) == 1 && inode == ino && strstr(line, "memfd:ctimer"))
-            found = 1;
+            state = 1;
     }
     fclose(f);
-    return found;
-}
-
-/* 1 if the process's main thread has exited while others run on (pthread_exit from main): it then
- * shows no mappings, which is not an exec. */
-static int leader_exited(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    const char *rp = strrchr(buf, ')'); /* the name may hold anything, up to its last ')' */
-    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+    return state;
 }
 
 /* 1 once the program's process has ended: its pidfd is readable, or without one it is gone. */
@@ -305,8 +293,8 @@ static enum ctimer_end program_ended(struct ctimer_recorder *r, int check_exec)
     enum ctimer_end gone = atomic_load(&r->h->execs) > 0 ? CTIMER_END_EXEC : CTIMER_END_DIED;
     if (program_gone(r))
         return gone;
-    /* Gone from the maps: an exec, or the process ended between the two checks. */
-    if (check_exec && !maps_inode(r->pid, r->inode) && !leader_exited(r->pid))
+    /* Other mappings and not ours: an exec, unless the process ended between the two checks. */
+    if (check_exec && maps_state(r->pid, r->inode) == 0)
         return program_gone(r) ? gone : CTIMER_END_EXEC;
     return CTIMER_END_NONE;
 }
