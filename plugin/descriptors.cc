@@ -8,8 +8,7 @@
 
 #include "descriptors.h"
 
-#define CTIMER_ABI_VERSION 1
-#define CTIMER_SECTION "ctimer_desc"
+#define CTIMER_SECTION CTIMER_DESC_SECTION
 
 static GTY (()) tree desc_type;
 static GTY (()) tree enter_decl;
@@ -34,7 +33,7 @@ static const struct
 } desc_fields[] = {
   { "name", 0 },  { "strct", 0 }, { "file", 0 }, { "caller", 0 },
   { "line", 32 }, { "kind", 16 }, { "abi", 16 }, { "id", 32 },
-  { "reserved", 32 },
+  { "flags", 32 },
 };
 #define N_DESC_FIELDS (sizeof desc_fields / sizeof desc_fields[0])
 
@@ -64,7 +63,7 @@ get_desc_type (void)
       fields = f;
     }
   finish_builtin_struct (type, "ctimer_desc", fields, NULL_TREE);
-  gcc_assert (tree_to_uhwi (TYPE_SIZE_UNIT (type)) == 48);
+  gcc_assert (tree_to_uhwi (TYPE_SIZE_UNIT (type)) == sizeof (struct ctimer_desc));
   desc_type = type;
   return type;
 }
@@ -79,7 +78,7 @@ string_or_null (tree type, const char *s)
 
 tree
 ctimer_desc_addr (int kind, const char *name, const char *strct, const char *file,
-                  const char *caller, int line)
+                  const char *caller, int line, unsigned flags)
 {
   static unsigned counter;
   tree type = get_desc_type ();
@@ -98,7 +97,7 @@ ctimer_desc_addr (int kind, const char *name, const char *strct, const char *fil
   set_decl_section_name (var, CTIMER_SECTION);
 
   const char *strings[] = { name, strct, file, caller };
-  unsigned HOST_WIDE_INT ints[] = { (unsigned) line, (unsigned) kind, CTIMER_ABI_VERSION, 0, 0 };
+  unsigned HOST_WIDE_INT ints[] = { (unsigned) line, (unsigned) kind, CTIMER_ABI_VERSION, 0, flags };
   vec<constructor_elt, va_gc> *elts = NULL;
   tree f = TYPE_FIELDS (type);
   for (unsigned i = 0; i < N_DESC_FIELDS; i++, f = DECL_CHAIN (f))
@@ -110,6 +109,16 @@ ctimer_desc_addr (int kind, const char *name, const char *strct, const char *fil
   DECL_INITIAL (var) = build_constructor (type, elts);
   varpool_node::finalize_decl (var);
   return build_fold_addr_expr (var);
+}
+
+tree
+ctimer_desc_id_ref (tree desc_addr)
+{
+  tree var = TREE_OPERAND (desc_addr, 0);
+  for (tree f = TYPE_FIELDS (TREE_TYPE (var)); f; f = DECL_CHAIN (f))
+    if (DECL_NAME (f) && !strcmp (IDENTIFIER_POINTER (DECL_NAME (f)), "id"))
+      return build3 (COMPONENT_REF, TREE_TYPE (f), var, f, NULL_TREE);
+  gcc_unreachable ();
 }
 
 /* Runtime entry points are nothrow and leaf: they never unwind and never call back into this

@@ -4,15 +4,16 @@
 
 #include "gcc_headers.h"
 
-/* Kinds: the same values as enum ctimer_kind in runtime/ctimer.h. */
-#define CTIMER_KIND_FUNCTION 0
-#define CTIMER_KIND_METHOD 1
-#define CTIMER_KIND_CALL 2
+/* The ABI: kinds, flags, the descriptor's layout and the version come from the runtime's header. */
+#include "ctimer.h"
 
 /* Emits a descriptor in section "ctimer_desc" and returns its address, ready to pass to
    __ctimer_enter.  STRCT and CALLER are NULL for a function. */
 tree ctimer_desc_addr (int kind, const char *name, const char *strct, const char *file,
-                       const char *caller, int line);
+                       const char *caller, int line, unsigned flags = 0);
+
+/* DESC_ADDR's id field (the runtime's count slot), as an rvalue to load. */
+tree ctimer_desc_id_ref (tree desc_addr);
 
 tree ctimer_enter_fndecl (void);
 tree ctimer_exit_fndecl (void);

@@ -24,6 +24,7 @@
 #include "pass.h"
 #include "params.h"
 #include "descriptors.h"
+#include "counted.h"
 
 static bool
 is_function_pointer (tree type)
@@ -72,15 +73,14 @@ method_ref (tree callee)
                                                                                    : NULL_TREE;
 }
 
-/* After CALL: on the fall-through edge when the call ends its block (it may throw, or the
-   function calls setjmp), else right after it. */
+/* The exit after CALL: on the fall-through edge when the call ends its block (it may throw, or
+   the function calls setjmp), else on the edge to a block split off right after it. */
 static void
-insert_after_call (gcall *call, gimple *stmt)
+insert_exit_after_call (gcall *call, tree t0)
 {
   if (!stmt_ends_bb_p (call))
     {
-      gimple_stmt_iterator gsi = gsi_for_stmt (call);
-      gsi_insert_after (&gsi, stmt, GSI_NEW_STMT);
+      ctimer_insert_exit_on_edge (split_block (gimple_bb (call), call), t0, true);
       return;
     }
   edge e;
@@ -88,20 +88,18 @@ insert_after_call (gcall *call, gimple *stmt)
   FOR_EACH_EDGE (e, ei, gimple_bb (call)->succs)
     if (!(e->flags & (EDGE_EH | EDGE_ABNORMAL)))
       {
-        gsi_insert_on_edge_immediate (e, stmt);
+        ctimer_insert_exit_on_edge (e, t0, true);
         return;
       }
 }
 
-/* Wraps CALL in an enter/exit pair with descriptor DESC. */
+/* Wraps CALL in an enter/exit pair with descriptor DESC (with the inline counted test). */
 static void
-wrap_call (gcall *call, tree desc)
+wrap_call (gcall *call, tree desc, bool count_only)
 {
-  tree t0;
-  gimple_stmt_iterator gsi = gsi_for_stmt (call);
-  gsi_insert_before (&gsi, ctimer_build_enter (desc, &t0), GSI_SAME_STMT);
+  tree t0 = ctimer_insert_enter_before (call, desc, true, count_only);
   gimple_call_set_tail (call, false);
-  insert_after_call (call, ctimer_build_exit (t0));
+  insert_exit_after_call (call, t0);
 }
 
 /* The library function CALL calls directly, named as calls= patterns see it, or NULL: the callee
@@ -144,10 +142,14 @@ wrap_library_call (gcall *call, const char *caller)
   if (ctimer_matches_any (ctimer_params.exclude, name.c_str ())
       || ctimer_matches_any (ctimer_params.exclude_file, file))
     return false;
+  bool count_only = ctimer_count_only (name.c_str ());
   if (ctimer_params.verbose)
-    fprintf (stderr, "%s:%d: call %s (call site in function %s)\n", file, loc.line, name.c_str (),
-             caller);
-  wrap_call (call, ctimer_desc_addr (CTIMER_KIND_CALL, name.c_str (), NULL, file, caller, loc.line));
+    fprintf (stderr, "%s:%d: call %s (call site in function %s)%s\n", file, loc.line, name.c_str (),
+             caller, count_only ? " [counted, never timed: count=]" : "");
+  wrap_call (call,
+             ctimer_desc_addr (CTIMER_KIND_CALL, name.c_str (), NULL, file, caller, loc.line,
+                               count_only ? CTIMER_FLAG_COUNT : 0),
+             count_only);
   return true;
 }
 
@@ -170,12 +172,15 @@ wrap_site (gcall *call, const char *caller)
   const char *file = loc.file ? loc.file : DECL_SOURCE_FILE (current_function_decl);
   if (!ctimer_selected (full.c_str (), file))
     return false;
+  bool count_only = ctimer_count_only (full.c_str ());
   if (ctimer_params.verbose)
-    fprintf (stderr, "%s:%d: %s (call site in function %s)\n", file, loc.line, full.c_str (),
-             caller);
+    fprintf (stderr, "%s:%d: %s (call site in function %s)%s\n", file, loc.line, full.c_str (),
+             caller, count_only ? " [counted, never timed: count=]" : "");
 
-  wrap_call (call, ctimer_desc_addr (CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), file, caller,
-                                    loc.line));
+  wrap_call (call,
+             ctimer_desc_addr (CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), file, caller,
+                               loc.line, count_only ? CTIMER_FLAG_COUNT : 0),
+             count_only);
   return true;
 }
 

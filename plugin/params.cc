@@ -201,6 +201,8 @@ parse_one (const struct plugin_argument *arg)
     list = &ctimer_params.include_file;
   else if (!strcmp (k, "exclude-file"))
     list = &ctimer_params.exclude_file;
+  else if (!strcmp (k, "count"))
+    list = &ctimer_params.count;
   if (list)
     return check_value (arg, true) && split_patterns (k, arg->value, *list);
 
@@ -222,7 +224,7 @@ parse_one (const struct plugin_argument *arg)
                          CTIMER_SCOPE_NOLOOP);
   error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: %s", k,
          "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
-         "calls, min-stmts, min-stmts-scope");
+         "calls, count, min-stmts, min-stmts-scope");
   return false;
 }
 
@@ -254,4 +256,10 @@ ctimer_selected (const char *name, const char *file)
   if (!ctimer_params.include_file.empty () && !ctimer_matches_any (ctimer_params.include_file, file))
     return false;
   return true;
+}
+
+bool
+ctimer_count_only (const char *name)
+{
+  return ctimer_matches_any (ctimer_params.count, name);
 }

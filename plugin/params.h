@@ -28,6 +28,9 @@ struct ctimer_params {
      name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls; "off",
      the default for now, times none). */
   std::vector<std::string> calls;
+  /* count=PATTERNS: functions and methods (NAME or STRUCT.FIELD) counted and never timed, from
+     their thread's first recorded call on (descriptor flag CTIMER_FLAG_COUNT). */
+  std::vector<std::string> count;
   enum ctimer_placement placement = CTIMER_LATE;
   int min_stmts = 0;        /* skip small functions: fewer GIMPLE statements than this */
   enum ctimer_scope min_stmts_scope = CTIMER_SCOPE_LEAF; /* ... and of this shape */
@@ -37,6 +40,9 @@ extern struct ctimer_params ctimer_params;
 
 /* Parses -fplugin-arg-ctimer-*; reports each bad argument with error().  False if any was bad. */
 bool ctimer_parse_args (const struct plugin_name_args *info);
+
+/* Whether NAME (a function, STRUCT.FIELD, or a library callee) matches count=. */
+bool ctimer_count_only (const char *name);
 
 /* Whether S matches one of the shell globs PATS. */
 bool ctimer_matches_any (const std::vector<std::string> &pats, const char *s);

@@ -14,6 +14,7 @@
 #include "params.h"
 #include "descriptors.h"
 #include "lto.h"
+#include "counted.h"
 
 /* Names: the plugin's own symbols and the runtime's are never instrumented. */
 static bool
@@ -201,11 +202,11 @@ is_exec (gcall *call)
    block is a loop head, the call would run on every iteration.  Exit before every return;
    returns are collected first because inserting changes the blocks being walked.  */
 static void
-instrument_entry_exit (function *fun, tree desc_addr)
+instrument_entry_exit (function *fun, tree desc_addr, bool count_only)
 {
-  tree t0;
-  gcall *enter = ctimer_build_enter (desc_addr, &t0);
-  gsi_insert_on_edge_immediate (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), enter);
+  /* The inline counted test comes with the entry (counted.cc); every exit then tests t0. */
+  tree t0 = ctimer_insert_enter_on_edge (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), desc_addr,
+                                         true, count_only);
 
   auto_vec<gimple *> returns, jumps, execs;
   basic_block bb;
@@ -227,10 +228,7 @@ instrument_entry_exit (function *fun, tree desc_addr)
           }
       }
   for (gimple *ret : returns)
-    {
-      gimple_stmt_iterator gsi = gsi_for_stmt (ret);
-      gsi_insert_before (&gsi, ctimer_build_exit (t0), GSI_SAME_STMT);
-    }
+    ctimer_insert_exit_before (ret, t0, true);
   /* __ctimer_jump () before each longjmp: the recorder then knows that the next call may sit at the
      very stack position of a frame the jump abandoned (ctimer.h). */
   for (gimple *jmp : jumps)
@@ -268,10 +266,11 @@ want_function (function *fun, const std::string &name, tree src)
   if (ctimer_params.verbose)
     {
       const char *asm_name = IDENTIFIER_POINTER (DECL_NAME (fun->decl));
+      const char *counted = ctimer_count_only (name.c_str ()) ? " [counted, never timed: count=]" : "";
       if (name != asm_name)
-        fprintf (stderr, "%s:%d: %s (clone %s)\n", file, line, name.c_str (), asm_name);
+        fprintf (stderr, "%s:%d: %s (clone %s)%s\n", file, line, name.c_str (), asm_name, counted);
       else
-        fprintf (stderr, "%s:%d: %s\n", file, line, name.c_str ());
+        fprintf (stderr, "%s:%d: %s%s\n", file, line, name.c_str (), counted);
     }
   return true;
 }
@@ -300,9 +299,12 @@ instrument (function *fun, int what)
     n += ctimer_instrument_methods (fun, name.c_str ());
   if ((what & DO_FUNCTIONS) && want_function (fun, name, src))
     {
-      instrument_entry_exit (fun, ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
-                                                    DECL_SOURCE_FILE (src), NULL,
-                                                    DECL_SOURCE_LINE (src)));
+      bool count_only = ctimer_count_only (name.c_str ());
+      instrument_entry_exit (fun,
+                             ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
+                                               DECL_SOURCE_FILE (src), NULL, DECL_SOURCE_LINE (src),
+                                               count_only ? CTIMER_FLAG_COUNT : 0),
+                             count_only);
       n++;
     }
   return n;
@@ -330,6 +332,8 @@ public:
   unsigned int execute (function *fun) final override
   {
     unsigned n = instrument (fun, what);
+    if (n)
+      free_dominance_info (CDI_DOMINATORS); /* the counted path added blocks */
     return n && gimple_in_ssa_p (fun) ? TODO_update_ssa : 0;
   }
   opt_pass *clone () final override { return this; }
