@@ -95,18 +95,31 @@ static long long int_var(struct parser *p, const char *name, long long lo, long 
     return def;
 }
 
+/* A variable that takes one of the words in `words` (NULL-terminated); returns its index, 0 (the
+ * default) when unset or bad. */
+static int choice_list(struct parser *p, const char *name, const char *const *words)
+{
+    const char *v = lookup(p, name);
+    if (!v)
+        return 0;
+    char problem[128] = "is not";
+    int i;
+    for (i = 0; words[i]; i++) {
+        if (strcmp(v, words[i]) == 0)
+            return i;
+        size_t n = strlen(problem);
+        snprintf(problem + n, sizeof problem - n, "%s '%s'", i == 0 ? "" : words[i + 1] ? "," : " or",
+                 words[i]);
+    }
+    complain(p, name, v, problem, words[0]);
+    return 0;
+}
+
 /* A variable that takes one of two words; returns 0 for `a` (the default), 1 for `b`. */
 static int choice_var(struct parser *p, const char *name, const char *a, const char *b)
 {
-    const char *v = lookup(p, name);
-    if (!v || strcmp(v, a) == 0)
-        return 0;
-    if (strcmp(v, b) == 0)
-        return 1;
-    char problem[96];
-    snprintf(problem, sizeof problem, "is not '%s' or '%s'", a, b);
-    complain(p, name, v, problem, a);
-    return 0;
+    const char *const words[] = {a, b, NULL};
+    return choice_list(p, name, words);
 }
 
 void ctimer_config_free(struct ctimer_config *c)
@@ -137,6 +150,11 @@ int ctimer_config_parse(struct ctimer_config *c, ctimer_getenv_fn get, void *ctx
     c->buffer_kb = (long)int_var(&p, "CTIMER_BUFFER_KB", CTIMER_MIN_BUFFER_KB, CTIMER_MAX_BUFFER_KB,
                                  CTIMER_DEFAULT_BUFFER_KB);
     c->busy_ms = (long)int_var(&p, "CTIMER_BUSY_MS", 0, CTIMER_MAX_BUSY_MS, CTIMER_DEFAULT_BUSY_MS);
+    static const char *const timings[] = {CTIMER_TIMING_NAMES, NULL};
+    c->timing = choice_list(&p, "CTIMER_TIMING", timings);
+    c->sample = int_var(&p, "CTIMER_SAMPLE", 0, CTIMER_MAX_SAMPLE, CTIMER_DEFAULT_SAMPLE);
+    c->adapt_calls = int_var(&p, "CTIMER_ADAPT_CALLS", 1, LLONG_MAX, CTIMER_DEFAULT_ADAPT_CALLS);
+    c->adapt_ns = int_var(&p, "CTIMER_ADAPT_NS", 1, LLONG_MAX, CTIMER_DEFAULT_ADAPT_NS);
 
     const char *db = lookup(&p, "CTIMER_DB");
     if (db && strlen(db) >= CTIMER_DB_PATH_MAX) {

@@ -13,6 +13,14 @@
 
 enum ctimer_on_full { CTIMER_FULL_BLOCK = 0, CTIMER_FULL_DROP = 1 };
 enum ctimer_mode { CTIMER_MODE_TRACE = 0, CTIMER_MODE_SUMMARY = 1 };
+/* CTIMER_TIMING: how calls are timed (docs/runtime-design.md, "Counted calls").
+ *   adaptive  every function starts timed; one seen CTIMER_ADAPT_CALLS times with a mean under
+ *             CTIMER_ADAPT_NS becomes counted (one call in CTIMER_SAMPLE still timed), and goes
+ *             back to timed when its sampled calls grow long
+ *   all       every call timed: the full trace, as before counted calls existed
+ *   counted   every function counted from the start (sampled), never back to timed */
+enum ctimer_timing { CTIMER_TIMING_ADAPTIVE = 0, CTIMER_TIMING_ALL = 1, CTIMER_TIMING_COUNTED = 2 };
+#define CTIMER_TIMING_NAMES "adaptive", "all", "counted" /* in enum order */
 
 #define CTIMER_DEFAULT_DB "./ctimer.db"
 #define CTIMER_DEFAULT_BATCH 65536
@@ -27,6 +35,13 @@ enum ctimer_mode { CTIMER_MODE_TRACE = 0, CTIMER_MODE_SUMMARY = 1 };
 #define CTIMER_DEFAULT_BUSY_MS 10000
 #define CTIMER_MAX_BUSY_MS 86400000 /* one day */
 #define CTIMER_TABLE_MAX 48          /* longest CTIMER_RUN */
+/* One counted call in 64 is timed: the estimate of a function's mean then rests on 1.6 % of its
+ * calls, for a probe cost spread over 64 calls (docs/runtime-design.md, "Counted calls"). */
+#define CTIMER_DEFAULT_SAMPLE 64
+#define CTIMER_MAX_SAMPLE 1000000000
+/* Counted once seen 10 000 times with a mean under 1 us (the rule; bench/README.md). */
+#define CTIMER_DEFAULT_ADAPT_CALLS 10000
+#define CTIMER_DEFAULT_ADAPT_NS 1000
 #define CTIMER_DB_PATH_MAX 4096      /* CTIMER_DB, terminator included (shm.h's db[]) */
 
 struct ctimer_config {
@@ -41,6 +56,9 @@ struct ctimer_config {
     long buffer_kb; /* CTIMER_BUFFER_KB: per-thread buffer bound */
     long busy_ms;   /* CTIMER_BUSY_MS: how long the recorder waits for another connection's lock */
     char *recorder; /* CTIMER_RECORDER: the recorder's path, or NULL (beside the plugin or library) */
+    int timing;     /* enum ctimer_timing */
+    int64_t sample; /* CTIMER_SAMPLE: one counted call in this many is timed; 0 never */
+    int64_t adapt_calls, adapt_ns; /* CTIMER_ADAPT_CALLS, CTIMER_ADAPT_NS: the adaptive rule */
 };
 
 typedef const char *(*ctimer_getenv_fn)(const char *name, void *ctx);

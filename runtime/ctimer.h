@@ -52,9 +52,46 @@ struct ctimer_desc {
     uint32_t line;      /* function: line of its definition; method, call: line of the call */
     uint16_t kind;      /* enum ctimer_kind */
     uint16_t abi;       /* CTIMER_ABI_VERSION of the plugin that emitted it */
-    uint32_t id;        /* 0; the runtime never writes into descriptors (a module may be unloaded) */
-    uint32_t reserved;  /* 0 */
+    uint32_t id;        /* 0 from the plugin; __ctimer_register writes the function's count slot here
+                           (1 .. CTIMER_COUNT_MAX-1, or 0: never counted), while its module is mapped */
+    uint32_t flags;     /* CTIMER_FLAG_*, set by the plugin */
 };
+
+/* flags: count=PATTERNS matched: counted from its thread's start and never timed (the inline test
+ * the plugin emits skips the sampling countdown). */
+#define CTIMER_FLAG_COUNT 1u
+#define CTIMER_FLAGS_KNOWN CTIMER_FLAG_COUNT
+
+/*
+ * Counted calls (docs/runtime-design.md, "Counted calls").  Each recording thread has an array of
+ * CTIMER_COUNT_MAX words in the shared memory, indexed by desc->id; before its thread is set up,
+ * `counts` points at a read-only array of zeros.  The plugin emits inline, at each entry (x86-64):
+ *
+ *     w = counts[desc.id];
+ *     if (w & CTIMER_COUNT_ON)                          counted on this thread (the recorder says so)
+ *         if ((w & CTIMER_COUNT_NOSAMPLE) || --countdown >= 0)   not this thread's sample
+ *             { counts[desc.id] += 1; t0 = 0; goto body; }      one add instruction: signal-safe
+ *     t0 = __ctimer_enter(&desc);
+ *   body: ...
+ *     if (t0 != 0) __ctimer_exit(t0);
+ *
+ * The low bits of a word count the calls that were not timed; only the recorder sets or clears
+ * CTIMER_COUNT_ON (an atomic or / and on a word the thread does not write while it is clear).
+ * __ctimer_enter re-arms a negative countdown with a random gap (mean CTIMER_SAMPLE - 1), so
+ * sampling follows no program pattern.
+ */
+#define CTIMER_COUNT_MAX 65536u
+#define CTIMER_COUNT_ON (UINT64_C(1) << 63)
+#define CTIMER_COUNT_NOSAMPLE (UINT64_C(1) << 62)
+#define CTIMER_COUNT_MASK (CTIMER_COUNT_NOSAMPLE - 1)
+
+struct ctimer_counts_tls {
+    uint64_t *counts;  /* this thread's count words (shared memory), or the zero array */
+    int64_t countdown; /* counted calls left before the next sampled (timed) one */
+};
+/* The plugin's inline test reads it with the initial-exec TLS model (no __tls_get_addr call).
+ * Layout is ABI: the inline code uses offsets 0 and 8. */
+CTIMER_API extern __thread struct ctimer_counts_tls __ctimer_counts __attribute__((tls_model("initial-exec")));
 
 /*
  * The hot path.  __ctimer_enter returns an opaque timestamp that must be handed back to the matching

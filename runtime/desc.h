@@ -13,7 +13,7 @@
 /* A record that is really a descriptor of this ABI (not padding, not a foreign layout). */
 static inline int ctimer_desc_plausible(const struct ctimer_desc *d)
 {
-    return d->abi == CTIMER_ABI_VERSION && d->reserved == 0 && d->kind <= CTIMER_KIND_CALL && d->name;
+    return d->abi == CTIMER_ABI_VERSION && (d->flags & ~CTIMER_FLAGS_KNOWN) == 0 && d->kind <= CTIMER_KIND_CALL && d->name;
 }
 
 /* All-zero padding between descriptors (not counted as a foreign record). */

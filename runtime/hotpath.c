@@ -1,5 +1,6 @@
 /*
- * hotpath.c — __ctimer_enter and __ctimer_exit, the only runtime code on an instrumented call.
+ * hotpath.c — __ctimer_enter and __ctimer_exit, the only runtime code on a timed call (a counted
+ * call runs only the plugin's inline test, ctimer.h).
  *
  * Each is: one thread-local compare (and a test of the clock kind), a thread-local store that reserves
  * the words, one rdtsc, two or three stores into this thread's own chunk.  No atomic read-modify-write, no system call,
@@ -12,6 +13,7 @@
  * event from a reserved one.
  */
 #include "clock.h"
+#include "counts.h"
 #include "queue.h"
 
 __thread struct ctimer_tls ctimer_tls __attribute__((tls_model("initial-exec")));
@@ -42,7 +44,7 @@ static inline __attribute__((always_inline)) uint64_t stack_position(void)
 #define FAST_CLOCK() ctimer_now()
 #endif
 
-uint64_t __ctimer_enter(struct ctimer_desc *desc)
+static inline __attribute__((always_inline)) uint64_t enter_event(struct ctimer_desc *desc)
 {
     struct ctimer_tls *tl = &ctimer_tls;
     if (!FAST_ROUTE(tl->pos, tl))
@@ -55,7 +57,7 @@ uint64_t __ctimer_enter(struct ctimer_desc *desc)
     return t;
 }
 
-void __ctimer_exit(uint64_t t0)
+static inline __attribute__((always_inline)) void exit_event(uint64_t t0)
 {
     struct ctimer_tls *tl = &ctimer_tls;
     if (!FAST_ROUTE(tl->pos, tl)) {
@@ -67,6 +69,38 @@ void __ctimer_exit(uint64_t t0)
     uint64_t *p = ctimer_claim(tl, CTIMER_EXIT_WORDS);
     p[1] = FAST_CLOCK();
     ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
+}
+
+/* A counted function's sampled call (the inline test's countdown went negative): the next gap is
+ * picked, and t0 carries CTIMER_T0_SAMPLE so that its exit looks at how long it took (counts.c). */
+static __attribute__((noinline)) uint64_t enter_sampled(struct ctimer_desc *desc)
+{
+    ctimer_counts_rearm();
+    uint64_t t = enter_event(desc);
+    return t ? ctimer_counts_sample_begin(desc, t) : 0;
+}
+
+static __attribute__((noinline)) void exit_sampled(uint64_t t0)
+{
+    t0 &= ~CTIMER_T0_SAMPLE;
+    exit_event(t0);
+    ctimer_counts_sample_end(t0);
+}
+
+uint64_t __ctimer_enter(struct ctimer_desc *desc)
+{
+    if (__builtin_expect(__ctimer_counts.countdown < 0, 0))
+        return enter_sampled(desc);
+    return enter_event(desc);
+}
+
+void __ctimer_exit(uint64_t t0)
+{
+    if (__builtin_expect((t0 & CTIMER_T0_SAMPLE) != 0, 0)) {
+        exit_sampled(t0);
+        return;
+    }
+    exit_event(t0);
 }
 
 void __ctimer_jump(void)

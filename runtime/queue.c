@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "counts.h"
 #include "runtime.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -222,7 +223,8 @@ static struct ctimer_shm_thread *thread_setup(struct ctimer_tls *tl)
         slot_unalloc(h, t);
         return NULL;
     }
-    atomic_store_explicit(&t->state, CTIMER_SLOT_ACTIVE, memory_order_release);
+    atomic_store_explicit(&t->state, CTIMER_SLOT_ACTIVE, memory_order_seq_cst);
+    ctimer_counts_attach(h, (uint32_t)(((char *)t - ((char *)h + h->slots_off)) / sizeof *t));
 
     tl->thr = t;
     __atomic_store_n(&tl->pos, chunk, __ATOMIC_RELAXED);
@@ -270,6 +272,7 @@ void ctimer_queue_thread_exit(void *arg)
     if (current_chunk(t))
         put_marker(tl, CTIMER_MARK_END, ctimer_now());
     push_current(tl, t, 0, 0); /* the held chunk too; the forced wake-up below follows */
+    ctimer_counts_detach(); /* the slot's count words are the recorder's once FINISHED */
     tl->thr = NULL;
     TSAN_HANDOFF_RELEASE(ctimer_rt.shm);
     atomic_store_explicit(&t->state, CTIMER_SLOT_FINISHED, memory_order_release);
@@ -300,6 +303,7 @@ void ctimer_queue_forget_thread(void)
     tl->busy = 0;
     tl->dead = 0;
     tl->lost = 0;
+    ctimer_counts_detach(); /* the parent's words are unmapped */
     if (ctimer_rt.key_ok)
         pthread_setspecific(ctimer_rt.key, NULL);
 }

@@ -26,6 +26,18 @@ static size_t published;                  /* ranges [0, published) are in the lo
 static struct ctimer_shm_header *log_hdr; /* the run's shared header, or NULL before the run */
 static int log_full_reported;             /* the "log is full" line is printed once per run */
 static char *recorder_hint;               /* a copy of __ctimer_recorder_hint's first path */
+static uint32_t next_count_id = 1;        /* the next descriptor id to hand out (0: never counted) */
+static uint32_t count_limit = CTIMER_COUNT_MAX; /* ids stay below it: the run's count_cap once laid out */
+
+/* Gives each descriptor of a newly registered range its id, the index of its count word in every
+ * thread's counts (ctimer.h): written now, while its module is certainly mapped.  Descriptors past
+ * the limit keep 0 and are always timed. */
+static void assign_ids(struct ctimer_desc *start, struct ctimer_desc *stop)
+{
+    for (struct ctimer_desc *d = start; d < stop; d++)
+        if (ctimer_desc_plausible(d) && d->id == 0 && next_count_id < count_limit)
+            d->id = next_count_id++;
+}
 
 /* A copy of a module's descriptors with their strings; records that are not descriptors of this ABI
  * keep their bytes but lose their pointers.  NULL if out of memory. */
@@ -54,7 +66,8 @@ static struct ctimer_desc *snapshot(const struct ctimer_desc *start, const struc
 static int log_append(struct ctimer_shm_header *h, const struct ctimer_desc *key, const struct ctimer_desc *d)
 {
     const char *s[4] = {d->name, d->strct, d->file, d->caller};
-    struct ctimer_shm_logrec r = {0, d->kind, 0, (uint64_t)(uintptr_t)key, d->line, {0, 0, 0, 0}};
+    struct ctimer_shm_logrec r = {0, d->kind, (uint16_t)d->flags, (uint64_t)(uintptr_t)key, d->line, {0, 0, 0, 0},
+                                  d->id < count_limit ? d->id : 0};
     size_t len = sizeof r;
     for (int k = 0; k < 4; k++) {
         size_t n = s[k] ? strnlen(s[k], 4095) : 0;
@@ -131,6 +144,8 @@ void __ctimer_register(struct ctimer_desc *start, struct ctimer_desc *stop)
         }
     }
     if (!known && nranges < ranges_cap) {
+        if (whole)
+            assign_ids(start, stop);
         ranges[nranges++] = (struct range){start, stop, whole ? snapshot(start, stop) : NULL};
         publish_locked(); /* a module loaded while recording (dlopen): named right away */
     }
@@ -172,3 +187,7 @@ void ctimer_registry_detach(void)
 
 void ctimer_registry_lock(void) { pthread_mutex_lock(&ranges_mu); }
 void ctimer_registry_unlock(void) { pthread_mutex_unlock(&ranges_mu); }
+
+uint32_t ctimer_registry_ids_used_locked(void) { return next_count_id; }
+
+void ctimer_registry_limit_ids_locked(uint32_t cap) { count_limit = cap; }

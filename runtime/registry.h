@@ -20,6 +20,10 @@ void ctimer_registry_detach(void);
 const char *ctimer_registry_recorder_hint(void);
 
 /* For pthread_atfork: the range list's mutex. */
+/* With the lock held: the descriptor ids handed out so far (all below it), and the bound for those
+ * handed out from now on (the run's count_cap, shm.h). */
+uint32_t ctimer_registry_ids_used_locked(void);
+void ctimer_registry_limit_ids_locked(uint32_t cap);
 void ctimer_registry_lock(void);
 void ctimer_registry_unlock(void);
 

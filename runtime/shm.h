@@ -10,6 +10,7 @@
  *     offset 0        struct ctimer_shm_header     layout, run facts, configuration, hand-shakes
  *     log_off         descriptor log               one record per instrumented function or method
  *     slots_off       struct ctimer_shm_thread[n_slots]   one per recording thread, recycled
+ *     counts_off      uint64_t[n_slots][count_cap]  each slot's count words (ctimer.h, "Counted calls")
  *     links_off       uint32_t[n_chunks]           next-links of the free-chunk stack
  *     chunks_off      n_chunks chunks of CTIMER_CHUNK_BYTES (stream.h)
  *
@@ -30,10 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctimer.h"
 #include "stream.h"
 
 #define CTIMER_SHM_MAGIC UINT64_C(0x31524d4954435443) /* "CTCTIMR1" */
-#define CTIMER_SHM_VERSION 1
+#define CTIMER_SHM_VERSION 2
 
 /* Chunks in flight per thread: the rings below hold this many (CTIMER_BUFFER_KB's ceiling is
  * CTIMER_RING_MAX * 64 KiB = 128 MiB per thread). */
@@ -96,10 +98,11 @@ enum ctimer_rec_state {
 struct ctimer_shm_logrec {
     uint32_t len;       /* header + strings, rounded up to 8 */
     uint16_t kind;      /* enum ctimer_kind */
-    uint16_t pad;
+    uint16_t flags;     /* the descriptor's CTIMER_FLAG_* */
     uint64_t addr;      /* the descriptor's address: the key the events carry */
     uint32_t line;
     uint16_t slen[4];   /* name, strct, file, caller; CTIMER_LOG_NULL for NULL */
+    uint32_t count_id;  /* the descriptor's id: its word in each thread's counts, or 0 (never counted) */
     /* then the four strings, back to back, without terminators */
 };
 #define CTIMER_LOG_NULL 0xffffu
@@ -116,6 +119,11 @@ struct ctimer_shm_header {
     uint64_t links_off, chunks_off;
     uint32_t n_chunks;
     uint32_t max_chunks; /* per thread */
+    uint64_t counts_off; /* slot i's count words: counts_off + i * count_cap * 8, page-aligned */
+    uint32_t count_cap;  /* count words per slot: every descriptor id is below it */
+    int32_t timing;      /* enum ctimer_timing (config.h) */
+    int64_t sample, adapt_calls, adapt_ns; /* CTIMER_SAMPLE, CTIMER_ADAPT_CALLS, CTIMER_ADAPT_NS */
+    uint64_t probe_ticks; /* what an empty timed call measures (median, timestamp units), at the start */
 
     /* The run, as the program sees it. */
     int32_t pid;
@@ -153,6 +161,13 @@ struct ctimer_shm_header {
     _Atomic uint32_t thread_index;              /* last thread index handed out */
     _Atomic uint64_t unrecorded;                /* calls made on threads that got no slot or chunk */
     _Alignas(64) _Atomic uint64_t log_used;     /* bytes of the log published (release) */
+    /* Recorder -> program: the functions counted now (bit id), and those of them never sampled.  A
+     * thread being set up copies them into its words after it is ACTIVE; the recorder sets a bit
+     * here before it sets the words of the ACTIVE slots, so one of the two always sees the other. */
+    _Atomic uint64_t long_ticks; /* a sampled call longer than this sends its thread back to timing
+                                    the function (timing.c's bound in timestamp units); 0: not yet */
+    _Alignas(64) _Atomic uint64_t count_on[CTIMER_COUNT_MAX / 64];
+    _Atomic uint64_t count_nosample[CTIMER_COUNT_MAX / 64];
     _Atomic uint32_t slot_links[CTIMER_MAX_SLOTS]; /* next-links of the free-slot stack */
 };
 
@@ -187,6 +202,11 @@ static inline uint64_t *ctimer_shm_chunk(struct ctimer_shm_header *h, uint32_t i
 static inline _Atomic uint32_t *ctimer_shm_links(struct ctimer_shm_header *h)
 {
     return (_Atomic uint32_t *)((char *)h + h->links_off);
+}
+
+static inline _Atomic uint64_t *ctimer_shm_counts(struct ctimer_shm_header *h, uint32_t slot)
+{
+    return (_Atomic uint64_t *)((char *)h + h->counts_off + (uint64_t)slot * h->count_cap * sizeof(uint64_t));
 }
 
 static inline char *ctimer_shm_log(struct ctimer_shm_header *h) { return (char *)h + h->log_off; }

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "log.h"
 #include "registry.h"
 #include "runtime.h"
@@ -46,12 +47,14 @@ static uint64_t round_down(uint64_t v, uint64_t to) { return v / to * to; }
 static uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
 
 /* Lays out `bytes` of mapping; 0, or -1 when it cannot hold a useful run. */
-static int layout(struct ctimer_shm_header *h, uint64_t bytes, long buffer_kb)
+static int layout(struct ctimer_shm_header *h, uint64_t bytes, long buffer_kb, uint32_t count_cap)
 {
     uint64_t log_bytes = round_down(bytes / 16 < CTIMER_SHM_LOG_MAX ? bytes / 16 : CTIMER_SHM_LOG_MAX, 4096);
     uint64_t off = CTIMER_SHM_HEADER_BYTES + log_bytes;
     uint64_t avail = bytes > off ? bytes - off : 0;
-    uint64_t slots = avail / ((uint64_t)1 << 20); /* one slot per MiB: 16384 in 16 GiB */
+    uint64_t count_bytes = (uint64_t)count_cap * sizeof(uint64_t); /* whole pages (counts.c) */
+    /* one slot per MiB plus its count words: 16384 in 16 GiB */
+    uint64_t slots = avail / (((uint64_t)1 << 20) + count_bytes);
     if (slots > CTIMER_MAX_SLOTS)
         slots = CTIMER_MAX_SLOTS;
     if (slots < 2)
@@ -59,6 +62,8 @@ static int layout(struct ctimer_shm_header *h, uint64_t bytes, long buffer_kb)
     uint64_t slots_off = round_up(off, 4096); /* slots are page-aligned (shm.h) */
     off = slots_off;
     off = round_up(off + slots * sizeof(struct ctimer_shm_thread), 4096);
+    uint64_t counts_off = off;
+    off += slots * count_bytes;
     uint64_t per_chunk = CTIMER_CHUNK_BYTES + sizeof(uint32_t);
     uint64_t n = bytes > off + CTIMER_CHUNK_BYTES ? (bytes - off - CTIMER_CHUNK_BYTES) / per_chunk : 0;
     if (n > UINT32_MAX - 1)
@@ -91,11 +96,13 @@ static int layout(struct ctimer_shm_header *h, uint64_t bytes, long buffer_kb)
     h->chunks_off = chunks_off;
     h->n_chunks = (uint32_t)n;
     h->max_chunks = (uint32_t)per_thread;
+    h->counts_off = counts_off;
+    h->count_cap = count_cap;
     return 0;
 }
 
 /* Creates and maps the memfd.  Returns its descriptor (the mapping in *out), or -1 (message printed). */
-static int create_mapping(long buffer_kb, struct ctimer_shm_header **out, size_t *out_bytes)
+static int create_mapping(long buffer_kb, uint32_t count_cap, struct ctimer_shm_header **out, size_t *out_bytes)
 {
     uint64_t bytes = CTIMER_SHM_DEFAULT_BYTES;
     struct rlimit rl;
@@ -118,7 +125,7 @@ static int create_mapping(long buffer_kb, struct ctimer_shm_header **out, size_t
             p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
         if (p != MAP_FAILED) {
             struct ctimer_shm_header *h = p;
-            if (layout(h, bytes, buffer_kb) == 0) {
+            if (layout(h, bytes, buffer_kb, count_cap) == 0) {
                 *out = h;
                 *out_bytes = bytes;
                 return fd;
@@ -159,6 +166,11 @@ static void fill_header(struct ctimer_shm_header *h, const struct ctimer_runtime
     h->buffer_kb = c->buffer_kb;
     h->mode = c->mode;
     h->on_full = c->on_full;
+    h->timing = c->timing;
+    h->sample = c->sample;
+    h->adapt_calls = c->adapt_calls;
+    h->adapt_ns = c->adapt_ns;
+    h->probe_ticks = ctimer_counts_probe_ticks();
     copy_str(h->db, sizeof h->db, c->db);
     copy_str(h->run, sizeof h->run, c->run);
     copy_str(h->app_id, sizeof h->app_id, c->app_id);
@@ -300,7 +312,14 @@ int ctimer_spawn(struct ctimer_runtime *rt)
 {
     struct ctimer_shm_header *h = NULL;
     size_t bytes = 0;
-    int fd = create_mapping(rt->cfg.buffer_kb, &h, &bytes);
+    /* Every descriptor id handed out so far must fit in each slot's count words, and none handed
+     * out later may pass them: the registry stays locked from choosing the size to fixing the bound. */
+    ctimer_registry_lock();
+    uint32_t count_cap = ctimer_counts_cap(ctimer_registry_ids_used_locked());
+    int fd = create_mapping(rt->cfg.buffer_kb, count_cap, &h, &bytes);
+    if (fd >= 0)
+        ctimer_registry_limit_ids_locked(count_cap);
+    ctimer_registry_unlock();
     if (fd < 0)
         return -1;
     fill_header(h, rt);
