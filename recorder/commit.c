@@ -98,6 +98,14 @@ static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, 
         const struct agg *a = &w->aggs[e];
         if (!a->dirty)
             continue;
+        if (a->caller == COUNTED_CALLER) {
+            sqlite3_stmt *c = w->st.counted;
+            sqlite3_bind_int64(c, 1, a->thread);
+            sqlite3_bind_int64(c, 2, a->callee);
+            sqlite3_bind_int64(c, 3, (int64_t)a->calls);
+            rc = step(c);
+            continue;
+        }
         sqlite3_stmt *s = w->st.edge;
         sqlite3_bind_int64(s, 1, a->thread);
         sqlite3_bind_int64(s, 2, a->caller);
@@ -112,7 +120,7 @@ static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, 
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_stmt *s = w->st.run_update;
-    sqlite3_bind_int64(s, 1, (int64_t)w->stats.calls);
+    sqlite3_bind_int64(s, 1, (int64_t)(w->stats.calls + w->stats.counted));
     sqlite3_bind_int64(s, 2, (int64_t)w->stats.dropped);
     sqlite3_bind_int64(s, 3, (int64_t)w->stats.unfinished);
     sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + (rows_ok ? w->batch.n : 0))); /* as if this commit succeeds */
@@ -131,6 +139,10 @@ static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, 
     uint64_t lost = w->stats.rows_lost + (rows_ok ? 0 : w->batch.n);
     sqlite3_bind_int64(s, 11, (int64_t)lost);
     sqlite3_bind_int(s, 12, end && lost == 0); /* complete: only the final commit, with nothing lost */
+    if (w->probe_ns > 0)
+        sqlite3_bind_double(s, 13, w->probe_ns);
+    else
+        sqlite3_bind_null(s, 13);
     return step(s);
 }
 

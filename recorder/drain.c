@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "recorder.h"
+#include "timing.h"
 
 #define PER_THREAD_ROUND 16 /* chunks taken from one thread before looking at the next */
 
@@ -34,9 +35,14 @@ const char *ctimer_recorder_validate(struct ctimer_recorder *r, uint64_t bytes)
     if (h->version != CTIMER_SHM_VERSION || h->slot_bytes != sizeof(struct ctimer_shm_thread))
         return "a header of another libctimer version";
     *L = (struct ctimer_layout){bytes,        h->log_off,  h->log_bytes, h->slots_off, h->links_off,
-                                h->chunks_off, h->n_slots, h->ring_cap, h->n_chunks,  h->max_chunks};
+                                h->chunks_off, h->n_slots, h->ring_cap, h->n_chunks,  h->max_chunks, 0, 0};
+    L->counts_off = h->counts_off;
+    L->count_cap = h->count_cap;
     if (h->total_bytes != bytes)
         return "a size that is not the mapping's";
+    if (L->count_cap > CTIMER_COUNT_MAX || L->counts_off % 4096 || L->counts_off > bytes ||
+        (uint64_t)L->n_slots * L->count_cap * sizeof(uint64_t) > bytes - L->counts_off)
+        return "count words outside the mapping";
     if (L->log_off < sizeof *h || L->log_off + L->log_bytes > bytes || L->log_off % 8)
         return "a log outside the mapping";
     if (L->n_slots == 0 || L->n_slots > CTIMER_MAX_SLOTS || L->slots_off % 64 ||
@@ -101,9 +107,11 @@ void ctimer_recorder_sync_log(struct ctimer_recorder *r)
             s[k][rec.slen[k]] = 0;
             at += rec.slen[k];
         }
-        if (ok)
-            ctimer_writer_add_function(r->w, rec.addr, rec.kind, rec.line, s[0], s[1], s[2], s[3]);
-        else
+        if (ok) {
+            uint32_t fid = ctimer_writer_add_function(r->w, rec.addr, rec.kind, rec.line, s[0], s[1], s[2], s[3]);
+            if (fid)
+                ctimer_timing_add(r->timing, fid, rec.count_id, rec.flags);
+        } else
             r->corrupt++;
         for (int k = 0; k < 4; k++)
             free(s[k]);
@@ -184,6 +192,26 @@ static void copy_name(char out[16], const char *name)
     out[15] = 0;
 }
 
+static uint32_t slots_used(struct ctimer_recorder *r);
+static struct ctimer_shm_thread *used_slot(struct ctimer_recorder *r, uint32_t i, uint32_t *st);
+
+/* Reads slot i's count words (counted calls) into the writer. */
+static void collect_counts(struct ctimer_recorder *r, uint32_t i)
+{
+    ctimer_timing_collect(r->timing, r->w, i, slot(r, i)->index);
+}
+
+/* Every recording thread's counts, read now (live threads' are a snapshot). */
+static void collect_all_counts(struct ctimer_recorder *r)
+{
+    uint32_t n = slots_used(r);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t st;
+        if (used_slot(r, i, &st))
+            collect_counts(r, i);
+    }
+}
+
 /* Slot i's thread ended and everything it pushed is decoded: close it and free the slot. */
 static void retire(struct ctimer_recorder *r, uint32_t i)
 {
@@ -199,6 +227,8 @@ static void retire(struct ctimer_recorder *r, uint32_t i)
     uint32_t cur = atomic_load(&t->cur);
     if (cur && cur - 1 < r->L.n_chunks)
         release_chunk(r, cur - 1);
+    collect_counts(r, i);
+    give_back(ctimer_shm_counts(r->h, i), (size_t)r->L.count_cap * sizeof(uint64_t));
     give_back(t, sizeof *t); /* all zero now: state FREE, rings empty */
     atomic_store_explicit(&t->state, CTIMER_SLOT_FREE, memory_order_release);
     (void)ctimer_stack_push(&r->h->slot_free, r->h->slot_links, i);
@@ -411,6 +441,7 @@ static void final_phase(struct ctimer_recorder *r, enum ctimer_end how)
             final_live(r, i, wt);
         else
             final_dead(r, i, wt);
+        collect_counts(r, i);
         char name[16];
         copy_name(name, t->name);
         if (!name[0] && how == CTIMER_END_EXIT)
@@ -453,6 +484,9 @@ enum ctimer_end ctimer_recorder_run(struct ctimer_recorder *r)
     r->wt = calloc(r->L.n_slots, sizeof *r->wt);
     r->copy = malloc(2 * CTIMER_CHUNK_BYTES);
     ctimer_clock_calibrate(&r->clock); /* sleeps out the rest of the 2 ms calibration if needed */
+    ctimer_timing_clock(r->timing, &r->clock);
+    ctimer_writer_set_probe_ns(r->w, r->clock.tsc ? (double)h->probe_ticks * (double)r->clock.mult / 4294967296.0
+                                                  : (double)h->probe_ticks);
     uint64_t last_aggregates = ctimer_mono_ns(), last_exec_check = 0;
     enum ctimer_end how = CTIMER_END_NONE;
     if (!r->wt || !r->copy) {
@@ -478,11 +512,13 @@ enum ctimer_end ctimer_recorder_run(struct ctimer_recorder *r)
         if ((how = program_ended(r, check_exec)) != CTIMER_END_NONE)
             break;
         if (flush_target != flush_done) {
+            collect_all_counts(r);
             ctimer_writer_commit(r->w, 1);
             last_aggregates = now;
             atomic_store_explicit(&h->flush_done, flush_target, memory_order_release);
             ctimer_futex_wake(&h->flush_done);
         } else if (now - last_aggregates >= UINT64_C(1000000000)) {
+            collect_all_counts(r);
             ctimer_writer_commit(r->w, 1); /* rows of a slow trickle and the aggregates, once a second */
             last_aggregates = now;
         }

@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "recorder.h"
+#include "timing.h"
 #include "schema.h"
 
 #ifndef SYS_pidfd_open
@@ -149,6 +150,7 @@ static int start_run(struct ctimer_recorder *r)
     ctimer_clock_use_tsc = h->clock_tsc != 0;
     r->clock = (struct ctimer_clock){.tsc = h->clock_tsc != 0, .start_tick = h->start_tick, .start_mono = h->start_mono};
 
+    static const char *const timing_names[] = {CTIMER_TIMING_NAMES};
     char started[32], host[256] = "", wanted[96];
     ctimer_iso_time(started, h->start_sec, (long)h->start_nsec);
     gethostname(host, sizeof host - 1);
@@ -171,6 +173,8 @@ static int start_run(struct ctimer_recorder *r)
         .min_ns = cfg->min_ns,
         .abi = CTIMER_ABI_VERSION,
         .start_time = h->start_sec,
+        .timing = timing_names[h->timing >= 0 && h->timing <= CTIMER_TIMING_COUNTED ? h->timing : 0],
+        .sample = h->sample,
     };
     char err[320];
     int64_t run_id = 0;
@@ -190,6 +194,9 @@ static int start_run(struct ctimer_recorder *r)
                    sqlite3_errmsg(r->db));
         return -1;
     }
+    r->timing = ctimer_timing_new(h, &r->L);
+    if (r->timing)
+        ctimer_writer_set_observer(r->w, ctimer_timing_observe, r->timing);
     /* Names of registered functions first: users see them even if the program never calls them. */
     ctimer_recorder_sync_log(r);
     ctimer_writer_commit(r->w, 0);
@@ -274,6 +281,7 @@ int main(int argc, char **argv)
         }
     }
     ctimer_writer_free(r.w);
+    ctimer_timing_free(r.timing);
     sqlite3_close(r.db); /* the last connection checkpoints and removes the -wal file: before DONE, so
                           * that an exited program's database is complete and settled */
     if (how == CTIMER_END_EXIT)

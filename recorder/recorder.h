@@ -20,6 +20,8 @@ struct ctimer_layout {
     uint64_t bytes;
     uint64_t log_off, log_bytes, slots_off, links_off, chunks_off;
     uint32_t n_slots, ring_cap, n_chunks, max_chunks;
+    uint64_t counts_off;
+    uint32_t count_cap;
 };
 
 enum ctimer_end { CTIMER_END_NONE = 0, CTIMER_END_EXIT, CTIMER_END_DIED, CTIMER_END_EXEC };
@@ -35,6 +37,7 @@ struct ctimer_recorder {
     struct ctimer_clock clock;
     sqlite3 *db;
     struct ctimer_writer *w;
+    struct ctimer_adapt *timing;   /* timing.c: the adaptive rule, count words */
     char table[CTIMER_SHM_TABLE_MAX];
 
     uint64_t log_read;              /* bytes of the descriptor log already read */

@@ -95,7 +95,8 @@ static const char RUNS_SQL[] =
     "id INTEGER PRIMARY KEY, table_name TEXT UNIQUE NOT NULL, app_id TEXT, program TEXT, argv TEXT,"
     " pid INTEGER, host TEXT, started_at TEXT, ended_at TEXT, calls INTEGER, dropped INTEGER,"
     " unfinished INTEGER, rows INTEGER, clock TEXT, ticks_per_us REAL, mode TEXT, min_ns INTEGER,"
-    " abi INTEGER, writer_ms INTEGER, duration_ns INTEGER, end_reason TEXT, rows_lost INTEGER, complete INTEGER)";
+    " abi INTEGER, writer_ms INTEGER, duration_ns INTEGER, end_reason TEXT, rows_lost INTEGER, complete INTEGER,"
+    " timing TEXT, sample INTEGER, probe_ns REAL)";
 
 /* Columns added to runs since it was first released: a database made by an older libctimer gets them
  * when a newer one starts a run in it (inside the same write transaction). */
@@ -103,7 +104,8 @@ static int upgrade_runs(sqlite3 *db)
 {
     static const char *const added[][2] = {
         {"writer_ms", "INTEGER"}, {"duration_ns", "INTEGER"}, {"end_reason", "TEXT"},
-        {"rows_lost", "INTEGER"}, {"complete", "INTEGER"},
+        {"rows_lost", "INTEGER"}, {"complete", "INTEGER"}, {"timing", "TEXT"}, {"sample", "INTEGER"},
+        {"probe_ns", "REAL"},
     };
     for (size_t i = 0; i < sizeof added / sizeof *added; i++) {
         char sql[160];
@@ -150,6 +152,12 @@ static const char *const RUN_SQL[] = {
     " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER,"
     " PRIMARY KEY(thread, caller, func)) WITHOUT ROWID",
 
+    /* Calls that were counted and not timed (CTIMER_TIMING, docs/runtime-design.md "Counted
+     * calls"), per thread and function: exact.  Their callers are not known; <t>_edges has the
+     * timed calls only. */
+    "CREATE TABLE \"%1$s_counted\"(thread INTEGER, func INTEGER, calls INTEGER,"
+    " PRIMARY KEY(thread, func)) WITHOUT ROWID",
+
     "CREATE VIEW \"%1$s_calls\" AS SELECT"
     " c.id AS id,"
     " CASE WHEN c.parent = 0 THEN NULL ELSE c.id - c.parent END AS parent_id,"
@@ -178,17 +186,40 @@ static const char *const RUN_SQL[] = {
     "   CASE WHEN kind IN ('method', 'call') THEN NULL ELSE file END AS gfile,"
     "   CASE WHEN kind IN ('method', 'call') THEN NULL ELSE line END AS gline"
     "   FROM \"%1$s_functions\"),"
+    /* per function id: its timed calls (edges), its counted calls, and the estimated time of the
+     * counted calls of its callees, shared out over their callers by timed-edge time */
+    " ef AS (SELECT func, sum(calls) AS timed, sum(total_ns) AS total, sum(self_ns) AS self,"
+    "   min(min_ns) AS mn, max(max_ns) AS mx FROM \"%1$s_edges\" GROUP BY func),"
+    " cf AS (SELECT func, sum(calls) AS counted FROM \"%1$s_counted\" GROUP BY func),"
+    " est AS (SELECT e.caller AS func, sum(e.total_ns * 1.0 * cf.counted / ef.timed) AS ns"
+    "   FROM \"%1$s_edges\" e JOIN cf ON cf.func = e.func JOIN ef ON ef.func = e.func GROUP BY e.caller),"
+    " th AS (SELECT thread, func FROM \"%1$s_edges\" UNION SELECT thread, func FROM \"%1$s_counted\"),"
     " grp AS (SELECT min(fk.id) AS rep, fk.kind AS kind, fk.name AS name, fk.gstruct AS gstruct,"
-    "   coalesce(sum(e.calls), 0) AS calls, coalesce(sum(e.total_ns), 0) AS total_ns,"
-    "   coalesce(sum(e.self_ns), 0) AS self_ns, min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns,"
-    "   count(DISTINCT e.thread) AS threads"
-    "   FROM fk LEFT JOIN \"%1$s_edges\" e ON e.func = fk.id"
-    "   GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline)"
-    " SELECT grp.name AS function, grp.gstruct AS struct, grp.kind AS kind, f.file AS file,"
-    " f.line AS line, grp.calls AS calls, grp.total_ns AS total_ns, grp.self_ns AS self_ns,"
-    " CASE WHEN grp.calls > 0 THEN 1.0 * grp.total_ns / grp.calls END AS avg_ns,"
-    " grp.min_ns AS min_ns, grp.max_ns AS max_ns, grp.threads AS threads"
-    " FROM grp JOIN \"%1$s_functions\" f ON f.id = grp.rep",
+    "   fk.gfile AS gfile, fk.gline AS gline,"
+    "   coalesce(sum(ef.timed), 0) AS timed, coalesce(sum(cf.counted), 0) AS counted,"
+    "   coalesce(sum(ef.total), 0) AS total, coalesce(sum(ef.self), 0) AS self,"
+    "   coalesce(sum(est.ns), 0) AS child_est, min(ef.mn) AS min_ns, max(ef.mx) AS max_ns"
+    "   FROM fk LEFT JOIN ef ON ef.func = fk.id LEFT JOIN cf ON cf.func = fk.id"
+    "   LEFT JOIN est ON est.func = fk.id"
+    "   GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline),"
+    " gth AS (SELECT fk.kind AS kind, fk.name AS name, fk.gstruct AS gstruct, fk.gfile AS gfile,"
+    "   fk.gline AS gline, count(DISTINCT th.thread) AS threads"
+    "   FROM fk JOIN th ON th.func = fk.id GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline),"
+    " val AS (SELECT grp.*, grp.timed + grp.counted AS calls,"
+    "   CASE WHEN grp.counted = 0 THEN grp.total WHEN grp.timed > 0"
+    "     THEN CAST(round(grp.total * 1.0 * (grp.timed + grp.counted) / grp.timed) AS INTEGER) END AS total_ns,"
+    "   CASE WHEN grp.timed > 0 THEN max(0, CAST(round(grp.self * 1.0 * (grp.timed + grp.counted) / grp.timed"
+    "     - grp.child_est) AS INTEGER)) END AS self_ns"
+    "   FROM grp)"
+    " SELECT val.name AS function, val.gstruct AS struct, val.kind AS kind, f.file AS file,"
+    " f.line AS line, val.calls AS calls, val.total_ns AS total_ns, val.self_ns AS self_ns,"
+    " CASE WHEN val.calls > 0 THEN 1.0 * val.total_ns / val.calls END AS avg_ns,"
+    " val.min_ns AS min_ns, val.max_ns AS max_ns, coalesce(gth.threads, 0) AS threads,"
+    " val.timed AS timed_calls,"
+    " CASE WHEN val.counted = 0 THEN 'exact' WHEN val.timed = 0 THEN 'counted' ELSE 'sampled' END AS timing"
+    " FROM val JOIN \"%1$s_functions\" f ON f.id = val.rep"
+    " LEFT JOIN gth ON gth.kind = val.kind AND gth.name = val.name AND gth.gstruct IS val.gstruct"
+    "   AND gth.gfile IS val.gfile AND gth.gline IS val.gline",
 
     "CREATE VIEW \"%1$s_methods\" AS"
     " WITH m AS (SELECT id, struct, name FROM \"%1$s_functions\" WHERE kind = 'method'),"
@@ -209,7 +240,11 @@ static const char *const RUN_SQL[] = {
     "   ELSE cf.name END AS caller,"
     " CASE WHEN f.kind = 'method' THEN f.struct || '.' || f.name ELSE f.name END AS callee,"
     " sum(e.calls) AS calls, sum(e.total_ns) AS total_ns, sum(e.self_ns) AS self_ns,"
-    " min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns"
+    " min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns,"
+    /* exact: every call of the callee was timed; sampled: it also made counted calls, whose
+     * callers are unknown, and these are its timed calls under the nearest timed frame */
+    " CASE WHEN EXISTS(SELECT 1 FROM \"%1$s_counted\" c WHERE c.func = e.func) THEN 'sampled'"
+    "   ELSE 'exact' END AS timing"
     " FROM \"%1$s_edges\" e JOIN \"%1$s_functions\" f ON f.id = e.func"
     " LEFT JOIN \"%1$s_functions\" cf ON cf.id = e.caller"
     " GROUP BY e.caller, e.func",
@@ -221,16 +256,29 @@ static const char *const RUN_SQL[] = {
     "   CASE WHEN kind = 'method' THEN struct END AS gstruct,"
     "   CASE WHEN kind IN ('method', 'call') THEN NULL ELSE file END AS gfile,"
     "   CASE WHEN kind IN ('method', 'call') THEN NULL ELSE line END AS gline"
-    "   FROM \"%1$s_functions\")"
-    " SELECT e.thread AS thread, th.tid AS tid, th.name AS thread_name,"
-    " CASE WHEN fk.kind = 'method' THEN fk.gstruct || '.' || fk.name ELSE fk.name END AS name,"
-    " fk.kind AS kind, fk.gstruct AS struct, fk.gfile AS file, fk.gline AS line,"
-    " sum(e.calls) AS calls, sum(e.total_ns) AS total_ns, sum(e.self_ns) AS self_ns,"
-    " CASE WHEN sum(e.calls) > 0 THEN 1.0 * sum(e.total_ns) / sum(e.calls) END AS avg_ns,"
-    " min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns"
-    " FROM \"%1$s_edges\" e JOIN fk ON fk.id = e.func"
-    " LEFT JOIN \"%1$s_threads\" th ON th.id = e.thread"
-    " GROUP BY e.thread, fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline",
+    "   FROM \"%1$s_functions\"),"
+    " tf AS (SELECT thread, func, calls AS timed, total_ns, self_ns, min_ns, max_ns, 0 AS counted"
+    "   FROM \"%1$s_edges\""
+    "   UNION ALL SELECT thread, func, 0, 0, 0, NULL, NULL, calls FROM \"%1$s_counted\"),"
+    " g AS (SELECT tf.thread AS thread,"
+    "   CASE WHEN fk.kind = 'method' THEN fk.gstruct || '.' || fk.name ELSE fk.name END AS name,"
+    "   fk.kind AS kind, fk.gstruct AS struct, fk.gfile AS file, fk.gline AS line,"
+    "   sum(tf.timed) AS timed, sum(tf.counted) AS counted, sum(tf.total_ns) AS total,"
+    "   sum(tf.self_ns) AS self, min(tf.min_ns) AS min_ns, max(tf.max_ns) AS max_ns"
+    "   FROM tf JOIN fk ON fk.id = tf.func"
+    "   GROUP BY tf.thread, fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline),"
+    " v AS (SELECT g.*, g.timed + g.counted AS calls,"
+    "   CASE WHEN g.counted = 0 THEN g.total WHEN g.timed > 0"
+    "     THEN CAST(round(g.total * 1.0 * (g.timed + g.counted) / g.timed) AS INTEGER) END AS total_ns,"
+    "   CASE WHEN g.counted = 0 THEN g.self WHEN g.timed > 0"
+    "     THEN CAST(round(g.self * 1.0 * (g.timed + g.counted) / g.timed) AS INTEGER) END AS self_ns"
+    "   FROM g)"
+    " SELECT v.thread AS thread, th.tid AS tid, th.name AS thread_name, v.name AS name, v.kind AS kind,"
+    " v.struct AS struct, v.file AS file, v.line AS line, v.calls AS calls, v.total_ns AS total_ns,"
+    " v.self_ns AS self_ns, CASE WHEN v.calls > 0 THEN 1.0 * v.total_ns / v.calls END AS avg_ns,"
+    " v.min_ns AS min_ns, v.max_ns AS max_ns, v.timed AS timed_calls,"
+    " CASE WHEN v.counted = 0 THEN 'exact' WHEN v.timed = 0 THEN 'counted' ELSE 'sampled' END AS timing"
+    " FROM v LEFT JOIN \"%1$s_threads\" th ON th.id = v.thread",
 
     /* One row per thread (the table _threads is the id -> tid, name map): busy_ns is the sum of its
      * outermost calls (caller 0 in edges), calls all its completed calls, top the function with the
@@ -238,7 +286,8 @@ static const char *const RUN_SQL[] = {
     "CREATE VIEW \"%1$s_thread_totals\" AS SELECT th.id AS thread, th.tid AS tid, th.name AS thread_name,"
     " coalesce((SELECT sum(e.total_ns) FROM \"%1$s_edges\" e WHERE e.thread = th.id AND e.caller = 0), 0)"
     "   AS busy_ns,"
-    " coalesce((SELECT sum(e.calls) FROM \"%1$s_edges\" e WHERE e.thread = th.id), 0) AS calls,"
+    " coalesce((SELECT sum(e.calls) FROM \"%1$s_edges\" e WHERE e.thread = th.id), 0)"
+    " + coalesce((SELECT sum(c.calls) FROM \"%1$s_counted\" c WHERE c.thread = th.id), 0) AS calls,"
     " (SELECT s.name FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id"
     "   ORDER BY s.self_ns DESC, s.name LIMIT 1) AS top_function,"
     " (SELECT max(s.self_ns) FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id) AS top_self_ns"
@@ -314,8 +363,8 @@ static int insert_run(sqlite3 *db, const struct ctimer_run_info *ri, const char 
 {
     static const char sql[] =
         "INSERT INTO runs(table_name, app_id, program, argv, pid, host, started_at, calls, dropped,"
-        " unfinished, rows, clock, mode, min_ns, abi, writer_ms, rows_lost, complete) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-        " ?7, 0, 0, 0, 0, ?8, ?9, ?10, ?11, 0, 0, 0)";
+        " unfinished, rows, clock, mode, min_ns, abi, writer_ms, rows_lost, complete, timing, sample, probe_ns)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, 0, ?8, ?9, ?10, ?11, 0, 0, 0, ?12, ?13, ?14)";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -331,6 +380,11 @@ static int insert_run(sqlite3 *db, const struct ctimer_run_info *ri, const char 
     sqlite3_bind_text(st, 9, ri->mode, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, ri->min_ns);
     sqlite3_bind_int(st, 11, ri->abi);
+    if (ri->timing)
+        sqlite3_bind_text(st, 12, ri->timing, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, ri->sample);
+    if (ri->probe_ns > 0)
+        sqlite3_bind_double(st, 14, ri->probe_ns);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -439,10 +493,11 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name) VALUES (?,?,?)");
     PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
                " min_ns, max_ns) VALUES (?,?,?,?,?,?,?,?)");
+    PREP(counted, "INSERT OR REPLACE INTO \"%1$s_counted\"(thread, func, calls) VALUES (?,?,?)");
     PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"
                      " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at), writer_ms = ?8,"
                      " duration_ns = coalesce(?9, duration_ns), end_reason = coalesce(?10, end_reason),"
-                     " rows_lost = ?11, complete = ?12 WHERE id = ?7");
+                     " rows_lost = ?11, complete = ?12, probe_ns = coalesce(?13, probe_ns) WHERE id = ?7");
 #undef PREP
     if (rc != SQLITE_OK)
         ctimer_schema_finalize(s);
@@ -452,7 +507,7 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
 void ctimer_schema_finalize(struct ctimer_stmts *s)
 {
     sqlite3_stmt **all[] = {&s->begin, &s->commit, &s->rollback, &s->rows,  &s->block,
-                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->run_update};
+                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->counted, &s->run_update};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;

@@ -25,6 +25,9 @@ struct ctimer_run_info {
     const char *mode;       /* "trace" or "summary" */
     int64_t pid, min_ns;
     int abi;
+    const char *timing;     /* CTIMER_TIMING */
+    int64_t sample;         /* CTIMER_SAMPLE */
+    double probe_ns;        /* what an empty timed call measures */
     int64_t start_time; /* seconds since the epoch, UTC: for generated names */
 };
 
@@ -36,6 +39,7 @@ struct ctimer_stmts {
     sqlite3_stmt *func;        /* INSERT OR REPLACE INTO "<t>_functions" */
     sqlite3_stmt *thread;      /* INSERT OR REPLACE INTO "<t>_threads" */
     sqlite3_stmt *edge;        /* INSERT OR REPLACE INTO "<t>_edges" */
+    sqlite3_stmt *counted;     /* INSERT OR REPLACE INTO "<t>_counted" */
     sqlite3_stmt *run_update;  /* UPDATE runs SET calls..., ended_at, writer_ms WHERE id = ? */
 };
 

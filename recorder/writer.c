@@ -287,8 +287,31 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
             }
         }
     }
+    if (w->observe && !unfinished)
+        w->observe(w->observe_ctx, f->fid, dur);
     if (w->trace && dur >= w->min_ns)
         emit_row(w, f, parent, t, dur, unfinished);
+}
+
+void ctimer_writer_set_probe_ns(struct ctimer_writer *w, double ns) { w->probe_ns = ns; }
+
+void ctimer_writer_set_observer(struct ctimer_writer *w, ctimer_call_observer fn, void *ctx)
+{
+    w->observe = fn;
+    w->observe_ctx = ctx;
+}
+
+void ctimer_writer_set_counted(struct ctimer_writer *w, uint32_t thread, uint32_t fid, uint64_t calls)
+{
+    struct agg *a = agg_get(w, thread, COUNTED_CALLER, fid);
+    if (!a || a->calls == calls)
+        return;
+    w->stats.counted += calls - a->calls; /* counts only grow: a slot's words are read, then zeroed */
+    a->calls = calls;
+    if (!a->dirty) {
+        a->dirty = 1;
+        w->aggs_dirty = 1;
+    }
 }
 
 /* f->fid and f->agg for a call of d made by function `caller` (0 for a thread's outermost call). */

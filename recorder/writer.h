@@ -26,6 +26,7 @@ struct ctimer_writer_stats {
     uint64_t unfinished; /* frames abandoned (longjmp, lost exits) or still open at the end */
     uint64_t rows;       /* rows committed to <t> */
     uint64_t rows_lost;  /* rows given up: the database was full, or locked for too long */
+    uint64_t counted;    /* calls counted and not timed (<t>_counted), as last read */
 };
 
 /*
@@ -83,6 +84,14 @@ int ctimer_writer_finish_retry(struct ctimer_writer *w, int give_up);
 void ctimer_writer_get_stats(const struct ctimer_writer *w, struct ctimer_writer_stats *out);
 /* Calls the program could not record at all (no thread slot or chunk): counted in runs.dropped. */
 void ctimer_writer_add_dropped(struct ctimer_writer *w, uint64_t n);
+/* The calls of function fid that thread `thread` made counted and untimed, as read now from its
+ * count words (an absolute value: it replaces the last one); written to <t>_counted. */
+void ctimer_writer_set_counted(struct ctimer_writer *w, uint32_t thread, uint32_t fid, uint64_t calls);
+/* Called with each completed timed call's function and duration (the timing rule, timing.c). */
+typedef void (*ctimer_call_observer)(void *ctx, uint32_t fid, uint64_t dur_ns);
+void ctimer_writer_set_observer(struct ctimer_writer *w, ctimer_call_observer fn, void *ctx);
+/* What an empty timed call measures on this machine (runs.probe_ns). */
+void ctimer_writer_set_probe_ns(struct ctimer_writer *w, double ns);
 /* Rows waiting for the next commit. */
 size_t ctimer_writer_pending_rows(const struct ctimer_writer *w);
 

@@ -17,6 +17,9 @@
 #include "writer.h"
 
 #define NO_AGG UINT32_MAX
+/* The caller of an aggregate that holds counted calls (<t>_counted), not an edge: calls is the
+ * absolute count last read; the other sums are unused. */
+#define COUNTED_CALLER UINT32_MAX
 
 struct frame {
     uint64_t id;       /* call id */
@@ -103,6 +106,10 @@ struct ctimer_writer {
     uint32_t *aggs_index;
     size_t aggs_mask;
     int aggs_dirty;
+
+    double probe_ns;              /* runs.probe_ns, 0 until known */
+    ctimer_call_observer observe; /* timing.c's rule, or NULL */
+    void *observe_ctx;
 
     struct pending_thread *pthreads;
     size_t npthreads, pthreads_cap;

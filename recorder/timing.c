@@ -1,0 +1,200 @@
+/*
+ * timing.c — recorder side: which functions are timed and which are counted (CTIMER_TIMING), and
+ * reading the counts back.  See timing.h and docs/runtime-design.md, "Counted calls".
+ *
+ * The rule runs here, off the program's threads: the writer hands over every completed timed
+ * call.  A function switched to counted gets CTIMER_COUNT_ON in the shared bitmap first, then in
+ * the count word of every ACTIVE slot (a thread being set up copies the bitmap after it is ACTIVE:
+ * shm.h); back to timed, the bit is cleared the same way.  The recorder writes only that bit; the
+ * program's inline test adds to the low bits.  Every write is an atomic or / and.
+ */
+#include "timing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum fmode {
+    TIMED = 0,   /* every call goes through __ctimer_enter */
+    COUNTED = 1, /* counted, one call in CTIMER_SAMPLE timed; back to timed if those grow long */
+    PINNED = 2   /* counted for good: count= (never sampled) or CTIMER_TIMING=counted (sampled) */
+};
+
+struct fstate {
+    uint32_t cid;   /* its count word, 0: none (always timed) */
+    uint8_t mode;   /* enum fmode */
+    uint8_t listed; /* in t->ever: its words are read */
+    uint8_t nosample;
+    uint64_t n;     /* timed calls since it was last made timed */
+    uint64_t sum;   /* their total ns */
+    double ema;     /* counted: moving mean of its timed (sampled) calls, ns */
+};
+
+struct ctimer_adapt {
+    struct ctimer_shm_header *h;
+    const struct ctimer_layout *L;
+    int timing;                  /* enum ctimer_timing */
+    uint64_t adapt_calls, adapt_ns;
+    struct fstate *f;            /* by function id */
+    size_t nf;
+    uint32_t *ever;              /* function ids that were ever counted: the words worth reading */
+    size_t never, ever_cap;
+    uint64_t switches;           /* mode changes, for the closing line and tests */
+};
+
+/* A sampled call this many times the rule's bound, on average (moving mean, weight 1/8), sends a
+ * counted function back to timed: a 1 ms call after 100 ns ones does it at once, and noise around
+ * the bound does not flap. */
+#define BACK_FACTOR 4.0
+#define EMA_WEIGHT 0.125
+
+struct ctimer_adapt *ctimer_timing_new(struct ctimer_shm_header *h, const struct ctimer_layout *L)
+{
+    struct ctimer_adapt *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->h = h;
+    t->L = L;
+    t->timing = h->timing >= CTIMER_TIMING_ADAPTIVE && h->timing <= CTIMER_TIMING_COUNTED ? h->timing
+                                                                                          : CTIMER_TIMING_ADAPTIVE;
+    t->adapt_calls = h->adapt_calls > 0 ? (uint64_t)h->adapt_calls : CTIMER_DEFAULT_ADAPT_CALLS;
+    t->adapt_ns = h->adapt_ns > 0 ? (uint64_t)h->adapt_ns : CTIMER_DEFAULT_ADAPT_NS;
+    return t;
+}
+
+void ctimer_timing_free(struct ctimer_adapt *t)
+{
+    if (!t)
+        return;
+    free(t->f);
+    free(t->ever);
+    free(t);
+}
+
+uint64_t ctimer_timing_switches(const struct ctimer_adapt *t) { return t ? t->switches : 0; }
+
+static struct fstate *state(struct ctimer_adapt *t, uint32_t fid)
+{
+    if (fid >= t->nf) {
+        size_t n = t->nf ? t->nf : 256;
+        while (n <= fid)
+            n *= 2;
+        struct fstate *f = realloc(t->f, n * sizeof *f);
+        if (!f)
+            return NULL;
+        memset(f + t->nf, 0, (n - t->nf) * sizeof *f);
+        t->f = f;
+        t->nf = n;
+    }
+    return &t->f[fid];
+}
+
+/* Sets (on) or clears the counted bits of word cid in the bitmap, then in every ACTIVE slot. */
+static void apply(struct ctimer_adapt *t, uint32_t cid, int on, int nosample)
+{
+    struct ctimer_shm_header *h = t->h;
+    uint64_t bit = UINT64_C(1) << (cid % 64);
+    if (on) {
+        if (nosample)
+            atomic_fetch_or(&h->count_nosample[cid / 64], bit);
+        atomic_fetch_or(&h->count_on[cid / 64], bit); /* seq_cst: before the slots' states are read */
+    } else {
+        atomic_fetch_and(&h->count_on[cid / 64], ~bit);
+    }
+    uint64_t bits = CTIMER_COUNT_ON | (nosample ? CTIMER_COUNT_NOSAMPLE : 0);
+    uint32_t n = atomic_load(&h->slot_next);
+    if (n > t->L->n_slots)
+        n = t->L->n_slots;
+    for (uint32_t i = 0; i < n; i++) {
+        struct ctimer_shm_thread *s = ctimer_shm_slot(h, i);
+        if (atomic_load(&s->state) != CTIMER_SLOT_ACTIVE)
+            continue;
+        _Atomic uint64_t *w = &ctimer_shm_counts(h, i)[cid];
+        if (on)
+            atomic_fetch_or_explicit(w, bits, memory_order_relaxed);
+        else
+            atomic_fetch_and_explicit(w, ~(CTIMER_COUNT_ON | CTIMER_COUNT_NOSAMPLE), memory_order_relaxed);
+    }
+    t->switches++;
+}
+
+static void set_mode(struct ctimer_adapt *t, uint32_t fid, struct fstate *s, int mode)
+{
+    if (mode != TIMED && !s->listed) {
+        uint32_t *e = t->ever;
+        if (t->never == t->ever_cap) {
+            size_t cap = t->ever_cap ? t->ever_cap * 2 : 64;
+            if (!(e = realloc(t->ever, cap * sizeof *e)))
+                return; /* out of memory: it stays timed (its words would not be read) */
+            t->ever = e;
+            t->ever_cap = cap;
+        }
+        t->ever[t->never++] = fid;
+        s->listed = 1;
+    }
+    s->mode = (uint8_t)mode;
+    apply(t, s->cid, mode != TIMED, s->nosample);
+}
+
+void ctimer_timing_clock(struct ctimer_adapt *t, const struct ctimer_clock *c)
+{
+    if (!t || t->timing != CTIMER_TIMING_ADAPTIVE)
+        return;
+    double ns = BACK_FACTOR * (double)t->adapt_ns;
+    double ticks = c->tsc ? ns * 4294967296.0 / (double)c->mult : ns;
+    atomic_store(&t->h->long_ticks, ticks >= 1 ? (uint64_t)ticks : 1);
+}
+
+void ctimer_timing_add(struct ctimer_adapt *t, uint32_t fid, uint32_t cid, uint16_t flags)
+{
+    if (!t || cid == 0 || cid >= t->L->count_cap)
+        return; /* no word: always timed */
+    struct fstate *s = state(t, fid);
+    if (!s || s->cid)
+        return;
+    s->cid = cid;
+    if (t->timing == CTIMER_TIMING_ALL)
+        return; /* every call timed, count= too: the full trace */
+    if (flags & CTIMER_FLAG_COUNT) {
+        s->nosample = 1;
+        set_mode(t, fid, s, PINNED);
+    } else if (t->timing == CTIMER_TIMING_COUNTED) {
+        set_mode(t, fid, s, PINNED);
+    }
+}
+
+void ctimer_timing_observe(void *ctx, uint32_t fid, uint64_t dur)
+{
+    struct ctimer_adapt *t = ctx;
+    if (t->timing != CTIMER_TIMING_ADAPTIVE || fid >= t->nf)
+        return;
+    struct fstate *s = &t->f[fid];
+    if (!s->cid)
+        return;
+    if (s->mode == TIMED) {
+        s->n++;
+        s->sum += dur;
+        if (s->n >= t->adapt_calls && s->sum < t->adapt_ns * s->n) {
+            s->ema = (double)s->sum / (double)s->n;
+            set_mode(t, fid, s, COUNTED);
+        }
+    } else if (s->mode == COUNTED) {
+        s->ema += ((double)dur - s->ema) * EMA_WEIGHT;
+        if (s->ema > BACK_FACTOR * (double)t->adapt_ns) {
+            s->n = s->sum = 0;
+            set_mode(t, fid, s, TIMED);
+        }
+    }
+}
+
+void ctimer_timing_collect(struct ctimer_adapt *t, struct ctimer_writer *w, uint32_t slot, uint32_t thread)
+{
+    if (!t || !t->never || slot >= t->L->n_slots || thread == 0)
+        return;
+    _Atomic uint64_t *words = ctimer_shm_counts(t->h, slot);
+    for (size_t k = 0; k < t->never; k++) {
+        uint32_t fid = t->ever[k];
+        uint64_t v = atomic_load_explicit(&words[t->f[fid].cid], memory_order_relaxed) & CTIMER_COUNT_MASK;
+        if (v)
+            ctimer_writer_set_counted(w, thread, fid, v);
+    }
+}
