@@ -101,7 +101,7 @@ START_TEST(start_run_creates_the_contract)
 
     ck_assert_str_eq(columns(db, "runs"), "id,table_name,app_id,program,argv,pid,host,started_at,ended_at,calls,"
                                           "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms,duration_ns,end_reason,"
-                     "rows_lost,complete");
+                     "rows_lost,complete,timing,sample,probe_ns");
     ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child,span");
     /* the table's CREATE agrees with the one list of row columns (batch.h) */
     char list[128];
@@ -119,11 +119,12 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_str_eq(columns(db, "myrun_calls"), "id,parent_id,thread_id,depth,function,struct,kind,file,line,"
                                                  "start_ns,duration_ns,self_ns,unfinished,last_id");
     ck_assert_str_eq(columns(db, "myrun_summary"), "function,struct,kind,file,line,calls,total_ns,self_ns,avg_ns,"
-                                                   "min_ns,max_ns,threads");
+                                                   "min_ns,max_ns,threads,timed_calls,timing");
     ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
-    ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns");
+    ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns,timing");
+    ck_assert_str_eq(columns(db, "myrun_counted"), "thread,func,calls");
     ck_assert_str_eq(columns(db, "myrun_thread_summary"), "thread,tid,thread_name,name,kind,struct,file,line,calls,"
-                                                          "total_ns,self_ns,avg_ns,min_ns,max_ns");
+                                                          "total_ns,self_ns,avg_ns,min_ns,max_ns,timed_calls,timing");
     ck_assert_str_eq(columns(db, "myrun_thread_totals"), "thread,tid,thread_name,busy_ns,calls,top_function,top_self_ns");
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 6);
     /* edges is WITHOUT ROWID with the (thread, caller, func) key */
