@@ -25,7 +25,8 @@ struct fstate {
     uint8_t listed; /* in t->ever: its words are read */
     uint8_t nosample;
     uint64_t n;     /* timed calls since it was last made timed */
-    uint64_t sum;   /* their total ns */
+    uint64_t nlong; /* those of them over OUTLIER_FACTOR times the bound */
+    uint64_t sum;   /* the total ns of the others */
     double ema;     /* counted: moving mean of its timed (sampled) calls, ns */
 };
 
@@ -45,6 +46,10 @@ struct ctimer_adapt {
  * counted function back to timed: a 1 ms call after 100 ns ones does it at once, and noise around
  * the bound does not flap. */
 #define BACK_FACTOR 4.0
+/* A timed call this many times the bound is left out of the mean, as long as such calls are at most
+ * 1 % of them: on a loaded machine one preempted call of 10 ms in 10 000 adds 1 us to the mean of
+ * a 100 ns function, and the rule must not depend on how busy the machine is. */
+#define OUTLIER_FACTOR 100
 #define EMA_WEIGHT 0.125
 
 struct ctimer_adapt *ctimer_timing_new(struct ctimer_shm_header *h, const struct ctimer_layout *L)
@@ -172,15 +177,19 @@ void ctimer_timing_observe(void *ctx, uint32_t fid, uint64_t dur)
         return;
     if (s->mode == TIMED) {
         s->n++;
-        s->sum += dur;
-        if (s->n >= t->adapt_calls && s->sum < t->adapt_ns * s->n) {
-            s->ema = (double)s->sum / (double)s->n;
+        if (dur > OUTLIER_FACTOR * t->adapt_ns)
+            s->nlong++;
+        else
+            s->sum += dur;
+        uint64_t usual = s->n - s->nlong;
+        if (s->n >= t->adapt_calls && s->nlong * 100 <= s->n && s->sum < t->adapt_ns * usual) {
+            s->ema = (double)s->sum / (double)usual;
             set_mode(t, fid, s, COUNTED);
         }
     } else if (s->mode == COUNTED) {
         s->ema += ((double)dur - s->ema) * EMA_WEIGHT;
         if (s->ema > BACK_FACTOR * (double)t->adapt_ns) {
-            s->n = s->sum = 0;
+            s->n = s->nlong = s->sum = 0;
             set_mode(t, fid, s, TIMED);
         }
     }

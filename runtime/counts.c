@@ -38,6 +38,7 @@ void ctimer_counts_attach(struct ctimer_shm_header *h, uint32_t slot)
         }
     }
     __ctimer_counts.counts = (uint64_t *)w;
+    ctimer_counts_rearm(); /* the first gap too: a countdown of 0 would sample the first counted call */
 }
 
 void ctimer_counts_detach(void)

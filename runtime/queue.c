@@ -419,6 +419,28 @@ static uint64_t *reserve(struct ctimer_tls *tl, size_t n, int enter)
     return ctimer_claim(tl, n);
 }
 
+/*
+ * A thread's first call sets the thread up before anything else; if the function it calls is
+ * counted already (count=, CTIMER_TIMING=counted: the bitmap the thread just copied), the call is
+ * counted like the ones after it instead of timed.  Returns 1 if it was.  Called with tl->busy set.
+ */
+static int counted_at_setup(struct ctimer_tls *tl, struct ctimer_desc *d)
+{
+    int st = atomic_load_explicit(&ctimer_rt.state, memory_order_acquire);
+    if (st == CTIMER_ST_UNINIT)
+        st = ctimer_ensure_init();
+    if (st != CTIMER_ST_RUNNING || tl->dead || !thread_setup(tl))
+        return 0; /* reserve() says why, counts what is unrecorded */
+    uint32_t id = d->id;
+    if (id == 0 || id >= ctimer_rt.shm->count_cap)
+        return 0;
+    _Atomic uint64_t *w = (_Atomic uint64_t *)&__ctimer_counts.counts[id];
+    if (!(atomic_load_explicit(w, memory_order_relaxed) & CTIMER_COUNT_ON))
+        return 0;
+    atomic_fetch_add_explicit(w, 1, memory_order_relaxed);
+    return 1;
+}
+
 uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
 {
     struct ctimer_tls *tl = &ctimer_tls;
@@ -433,6 +455,11 @@ uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
     }
     int saved_errno = errno; /* the slow path makes system calls; the program's errno is its own */
     tl->busy = 1;
+    if (!tl->thr && counted_at_setup(tl, d)) {
+        tl->busy = 0;
+        errno = saved_errno;
+        return 0;
+    }
     uint64_t *p = reserve(tl, CTIMER_ENTER_WORDS, 1);
     uint64_t t = 0;
     if (p) {

@@ -6,8 +6,6 @@
 # same, and every call is recorded exactly: whatever the runtime needs must not live in the
 # program's descriptor table, where the program closes it and reuses the numbers.
 . "$(dirname "$0")/lib.sh"
-# Its checks compare rows with calls: every call timed (CTIMER_TIMING=all; timing.sh covers counted calls).
-export CTIMER_TIMING=all
 
 for opt in -O0 -O2; do
     o=${opt#-}

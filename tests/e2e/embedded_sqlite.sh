@@ -12,8 +12,6 @@
 # bench/run.sh), kept in ${XDG_CACHE_HOME:-$HOME/.cache}/ctimer; npm is needed the first time
 # (cmake/install-deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
-# Its checks compare rows with calls: every call timed (CTIMER_TIMING=all; timing.sh covers counted calls).
-export CTIMER_TIMING=all
 
 SQLITE_NPM=${E2E_SQLITE_NPM:-sqlite3@6.0.1}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ctimer

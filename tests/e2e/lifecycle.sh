@@ -6,8 +6,6 @@
 # its own, table <CTIMER_RUN>_<child pid>, in which they are roots (the frames it inherited belong
 # to the parent's run); the parent's run has none of them.
 . "$(dirname "$0")/lib.sh"
-# Its checks compare rows with calls: every call timed (CTIMER_TIMING=all; timing.sh covers counted calls).
-export CTIMER_TIMING=all
 
 build lifecycle lifecycle.c -O0 -pthread
 run life ./lifecycle

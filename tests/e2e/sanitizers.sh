@@ -8,8 +8,6 @@
 # halt_on_error=1, reports go to files (log_path) that must not exist, and the exit codes and exact
 # counts are those of the other e2e tests.  A target that does not exist yet is a failure.
 . "$(dirname "$0")/lib.sh"
-# Its checks compare rows with calls: every call timed (CTIMER_TIMING=all; timing.sh covers counted calls).
-export CTIMER_TIMING=all
 
 command -v cmake >/dev/null || die "cmake is not on PATH"
 ROUNDS=20 # signals.c: fib(20) rounds under a 20 us timer (the sanitizers are slow)

@@ -2,8 +2,6 @@
 # 8 threads x 10 000 calls of work_item: 8 distinct thread ids with 10 000 rows each, the tids the
 # workers saw themselves, none of them main's.
 . "$(dirname "$0")/lib.sh"
-# Its checks compare rows with calls: every call timed (CTIMER_TIMING=all; timing.sh covers counted calls).
-export CTIMER_TIMING=all
 
 build threads threads.c -O2 -pthread
 run threads ./threads

@@ -4,8 +4,6 @@
 # the runtime keeps per thread that ended must be given back), and every call is recorded: 400 000 calls and rows of
 # tcall, 40 000 of thread_main, over 40 000 threads.
 . "$(dirname "$0")/lib.sh"
-# Its checks compare rows with calls: every call timed (CTIMER_TIMING=all; timing.sh covers counted calls).
-export CTIMER_TIMING=all
 
 build_both tm threads_memory.c -O2 -pthread
 run_plain tm.plain ./tm.plain 40000 4
