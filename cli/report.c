@@ -9,7 +9,9 @@ static const char USAGE[] =
     "                     [--limit N] [--json]\n"
     "The top functions of RUN (default: the latest) by self time: calls, total (inclusive) time,\n"
     "self time, average and longest call, and the number of threads that called each.  Methods are\n"
-    "shown as struct.field.  Exact in every recording mode (from RUN_summary / RUN_thread_summary).\n"
+    "shown as struct.field.  Calls are exact in every recording mode (from RUN_summary /\n"
+    "RUN_thread_summary); a time marked ~ is an estimate from sampled calls (the function was counted,\n"
+    "CTIMER_TIMING), and - a function whose calls were counted and never timed.\n"
     "  --by thread   one block per thread (tid and name), its top functions\n"
     "  --sort KEY    order by calls, total, self (default), avg or max, largest first\n"
     "  --limit N     at most N functions (per thread with --by thread); default 20, 0 for all\n"
@@ -86,13 +88,36 @@ static void json_row(sqlite3_stmt *st, int by_thread, int first)
     }
     fputs("\"name\":", stdout);
     json_str(stdout, (const char *)sqlite3_column_text(st, c));
-    printf(",\"calls\":%lld,\"total_ns\":%lld,\"self_ns\":%lld,\"avg_ns\":%.1f,\"max_ns\":%lld",
-           (long long)sqlite3_column_int64(st, c + 1), (long long)sqlite3_column_int64(st, c + 2),
-           (long long)sqlite3_column_int64(st, c + 3), sqlite3_column_double(st, c + 4),
-           (long long)sqlite3_column_int64(st, c + 5));
+    printf(",\"calls\":%lld", (long long)sqlite3_column_int64(st, c + 1));
+    static const char *const keys[] = {"total_ns", "self_ns", "avg_ns", "max_ns"};
+    for (int k = 0; k < 4; k++) {
+        printf(",\"%s\":", keys[k]);
+        if (sqlite3_column_type(st, c + 2 + k) == SQLITE_NULL)
+            fputs("null", stdout); /* counted, never timed */
+        else if (k == 2)
+            printf("%.1f", sqlite3_column_double(st, c + 2 + k));
+        else
+            printf("%lld", (long long)sqlite3_column_int64(st, c + 2 + k));
+    }
+    int tc = c + 6;
     if (!by_thread)
-        printf(",\"threads\":%lld", (long long)sqlite3_column_int64(st, c + 6));
+        printf(",\"threads\":%lld", (long long)sqlite3_column_int64(st, tc++));
+    fputs(",\"timing\":", stdout);
+    json_str(stdout, (const char *)sqlite3_column_text(st, tc));
     fputs("}", stdout);
+}
+
+/* A time column: "-" when NULL (never timed), "~" before an estimate. */
+static void fmt_time(char *out, size_t n, sqlite3_stmt *st, int col, int estimate)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        snprintf(out, n, "-");
+        return;
+    }
+    size_t k = 0;
+    if (estimate && n > 1)
+        out[k++] = '~';
+    fmt_ns(out + k, n - k, sqlite3_column_double(st, col));
 }
 
 int cmd_report(int argc, char **argv)
@@ -106,11 +131,11 @@ int cmd_report(int argc, char **argv)
     sqlite3 *db = cli_open_run(o.path, o.run, table, sizeof table);
     if (!db)
         return EXIT_USAGE;
-    char sql[1024];
+    char sql[1536];
     const char *col = SORT_COLS[o.sort];
     if (o.by_thread)
         snprintf(sql, sizeof sql,
-                 "SELECT thread, tid, thread_name, name, calls, total_ns, self_ns, avg_ns, max_ns FROM"
+                 "SELECT thread, tid, thread_name, name, calls, total_ns, self_ns, avg_ns, max_ns, timing FROM"
                  " (SELECT *, row_number() OVER (PARTITION BY thread ORDER BY %s DESC, name) AS k"
                  "  FROM \"%%1$s_thread_summary\" WHERE calls > 0)"
                  " WHERE ?1 = 0 OR k <= ?1 ORDER BY thread, k",
@@ -118,7 +143,7 @@ int cmd_report(int argc, char **argv)
     else
         snprintf(sql, sizeof sql,
                  "SELECT CASE WHEN kind = 'method' THEN struct || '.' || function ELSE function END AS name,"
-                 " calls, total_ns, self_ns, avg_ns, max_ns, threads FROM \"%%1$s_summary\" WHERE calls > 0"
+                 " calls, total_ns, self_ns, avg_ns, max_ns, threads, timing FROM \"%%1$s_summary\" WHERE calls > 0"
                  " ORDER BY %s DESC, name LIMIT CASE WHEN ?1 = 0 THEN -1 ELSE ?1 END",
                  col);
     sqlite3_stmt *st = cli_prepare(db, sql, table);
@@ -146,10 +171,12 @@ int cmd_report(int argc, char **argv)
             snprintf(th, sizeof th, "%lld%s%s", (long long)sqlite3_column_int64(st, 1), tn ? " " : "", tn ? tn : "");
         }
         fmt_count(calls, sizeof calls, sqlite3_column_int64(st, c + 1));
-        fmt_ns(tot, sizeof tot, sqlite3_column_double(st, c + 2));
-        fmt_ns(self, sizeof self, sqlite3_column_double(st, c + 3));
-        fmt_ns(avg, sizeof avg, sqlite3_column_double(st, c + 4));
-        fmt_ns(max, sizeof max, sqlite3_column_double(st, c + 5));
+        const char *timing = (const char *)sqlite3_column_text(st, o.by_thread ? 9 : 7);
+        int estimate = timing && strcmp(timing, "exact") != 0;
+        fmt_time(tot, sizeof tot, st, c + 2, estimate);
+        fmt_time(self, sizeof self, st, c + 3, estimate);
+        fmt_time(avg, sizeof avg, st, c + 4, estimate);
+        fmt_time(max, sizeof max, st, c + 5, 0); /* the longest timed call: measured */
         const char *name = (const char *)sqlite3_column_text(st, c);
         if (o.by_thread) {
             const char *row[] = {th, name, calls, tot, self, avg, max};
