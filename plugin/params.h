@@ -25,9 +25,9 @@ struct ctimer_params {
   bool verbose = false;
   bool methods = true;      /* time calls through struct function-pointer fields */
   /* Library calls timed at the call site: direct calls of functions not defined in the unit whose
-     name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls; "off",
-     the default for now, times none). */
-  std::vector<std::string> calls;
+     name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls, the
+     default; "off" times none). */
+  std::vector<std::string> calls = ctimer_default_calls ();
   enum ctimer_placement placement = CTIMER_LATE;
   int min_stmts = 0;        /* skip small functions: fewer GIMPLE statements than this */
   enum ctimer_scope min_stmts_scope = CTIMER_SCOPE_LEAF; /* ... and of this shape */
