@@ -18,6 +18,9 @@
  *   placement=late|early   late (default): after inlining, only real calls are timed;
  *                          early: every source-level call, like -finstrument-functions
  *   methods=on|off         time calls through struct function-pointer fields (default on)
+ *   calls=blocking|PATTERNS|off
+ *                          time direct calls of library functions at the call site; blocking
+ *                          (default): libc's locks, waits, I/O and sleeps
  *   min-stmts=N            skip small functions: fewer than N GIMPLE statements, counted where
  *                          the pass runs (after inlining when late); default 0, none skipped
  *   min-stmts-scope=leaf|noloop
