@@ -28,12 +28,19 @@ struct ctimer_params {
      name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls, the
      default; "off" times none). */
   std::vector<std::string> calls = ctimer_default_calls ();
+  /* Functions (by name) that record the thread's CPU time at entry and exit (cpu=PATTERNS), and
+     that capture their first integer or pointer arguments and return value (args=PATTERNS).
+     Both are always timed (min-stmts does not skip them): capture.cc. */
+  std::vector<std::string> cpu, args;
   enum ctimer_placement placement = CTIMER_LATE;
   int min_stmts = 0;        /* skip small functions: fewer GIMPLE statements than this */
   enum ctimer_scope min_stmts_scope = CTIMER_SCOPE_LEAF; /* ... and of this shape */
 };
 
 extern struct ctimer_params ctimer_params;
+
+/* The option keys, comma-separated: the one list the error message and the plugin's help give. */
+const char *ctimer_option_names (void);
 
 /* Parses -fplugin-arg-ctimer-*; reports each bad argument with error().  False if any was bad. */
 bool ctimer_parse_args (const struct plugin_name_args *info);

@@ -14,6 +14,7 @@
 #include "params.h"
 #include "descriptors.h"
 #include "lto.h"
+#include "capture.h"
 
 /* Names: the plugin's own symbols and the runtime's are never instrumented. */
 static bool
@@ -201,11 +202,12 @@ is_exec (gcall *call)
    block is a loop head, the call would run on every iteration.  Exit before every return;
    returns are collected first because inserting changes the blocks being walked.  */
 static void
-instrument_entry_exit (function *fun, tree desc_addr)
+instrument_entry_exit (function *fun, tree desc_addr, const ctimer_capture &cap)
 {
   tree t0;
-  gcall *enter = ctimer_build_enter (desc_addr, &t0);
-  gsi_insert_on_edge_immediate (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), enter);
+  /* capture.cc: __ctimer_enter, or the capturing entry of a cpu= / args= function */
+  gsi_insert_seq_on_edge_immediate (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)),
+                                    ctimer_build_fn_enter (fun, cap, desc_addr, &t0));
 
   auto_vec<gimple *> returns, jumps, execs;
   basic_block bb;
@@ -229,7 +231,7 @@ instrument_entry_exit (function *fun, tree desc_addr)
   for (gimple *ret : returns)
     {
       gimple_stmt_iterator gsi = gsi_for_stmt (ret);
-      gsi_insert_before (&gsi, ctimer_build_exit (t0), GSI_SAME_STMT);
+      gsi_insert_seq_before (&gsi, ctimer_build_fn_exit (fun, cap, ret, t0), GSI_SAME_STMT);
     }
   /* __ctimer_jump () before each longjmp: the recorder then knows that the next call may sit at the
      very stack position of a frame the jump abandoned (ctimer.h). */
@@ -259,7 +261,7 @@ want_function (function *fun, const std::string &name, tree src)
   if (!ctimer_selected (name.c_str (), file))
     return false;
   char why[96];
-  if (too_small (fun, why, sizeof why))
+  if (!ctimer_always_timed (name.c_str (), file) && too_small (fun, why, sizeof why))
     {
       if (ctimer_params.verbose)
         fprintf (stderr, "%s:%d: %s skipped: %s\n", file, line, name.c_str (), why);
@@ -302,7 +304,8 @@ instrument (function *fun, int what)
     {
       instrument_entry_exit (fun, ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
                                                     DECL_SOURCE_FILE (src), NULL,
-                                                    DECL_SOURCE_LINE (src)));
+                                                    DECL_SOURCE_LINE (src)),
+                             ctimer_capture_for (fun, src, name.c_str ()));
       n++;
     }
   return n;

@@ -133,7 +133,12 @@ static const char *const RUN_SQL[] = {
      * relative to the call's id block (see _blocks).  The columns are CTIMER_ROW_COLUMN_LIST
      * (batch.h), with their types: test_schema checks that the two agree. */
     "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, depth INTEGER, func INTEGER,"
-    " start INTEGER, dur INTEGER, child INTEGER, span INTEGER)",
+    " start INTEGER, dur INTEGER, child INTEGER, span INTEGER, cpu INTEGER)",
+
+    /* Arguments and return values of the calls of args= functions, by call id: NULL where a value was
+     * not captured (not an integer, enum, bool or pointer; a function returning nothing). */
+    "CREATE TABLE \"%1$s_args\"(id INTEGER PRIMARY KEY, arg0 INTEGER, arg1 INTEGER, arg2 INTEGER,"
+    " arg3 INTEGER, ret INTEGER)",
 
     /* One row per block of 2^CTIMER_ID_BLOCK_BITS call ids (id = call id >> CTIMER_ID_BLOCK_BITS):
      * the thread all its calls ran on, and the depth and start of its first call. */
@@ -142,12 +147,16 @@ static const char *const RUN_SQL[] = {
     "CREATE TABLE \"%1$s_functions\"(id INTEGER PRIMARY KEY, kind TEXT, struct TEXT, name TEXT,"
     " file TEXT, line INTEGER, caller TEXT)",
 
-    "CREATE TABLE \"%1$s_threads\"(id INTEGER PRIMARY KEY, tid INTEGER, name TEXT)",
+    /* cpu_ns: the thread's CPU time, read by the thread at its end (NULL when it did not end
+     * through the runtime: still running at exit, or its process died); wall_ns: from its first
+     * timed call to its end. */
+    "CREATE TABLE \"%1$s_threads\"(id INTEGER PRIMARY KEY, tid INTEGER, name TEXT, cpu_ns INTEGER,"
+    " wall_ns INTEGER)",
 
     "CREATE TABLE \"%1$s_open\"(id INTEGER PRIMARY KEY)",
 
     "CREATE TABLE \"%1$s_edges\"(thread INTEGER, caller INTEGER, func INTEGER, calls INTEGER,"
-    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER,"
+    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER, cpu_ns INTEGER,"
     " PRIMARY KEY(thread, caller, func)) WITHOUT ROWID",
 
     "CREATE VIEW \"%1$s_calls\" AS SELECT"
@@ -164,7 +173,8 @@ static const char *const RUN_SQL[] = {
     " c.dur AS duration_ns,"
     " c.dur - c.child AS self_ns,"
     " EXISTS(SELECT 1 FROM \"%1$s_open\" o WHERE o.id = c.id) AS unfinished,"
-    " c.id + c.span AS last_id"
+    " c.id + c.span AS last_id,"
+    " c.cpu AS cpu_ns"
     " FROM \"%1$s\" c"
     " LEFT JOIN \"%1$s_blocks\" b ON b.id = c.id >> " STR(CTIMER_ID_BLOCK_BITS)
     " LEFT JOIN \"%1$s_functions\" f ON f.id = c.func"
@@ -181,13 +191,13 @@ static const char *const RUN_SQL[] = {
     " grp AS (SELECT min(fk.id) AS rep, fk.kind AS kind, fk.name AS name, fk.gstruct AS gstruct,"
     "   coalesce(sum(e.calls), 0) AS calls, coalesce(sum(e.total_ns), 0) AS total_ns,"
     "   coalesce(sum(e.self_ns), 0) AS self_ns, min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns,"
-    "   count(DISTINCT e.thread) AS threads"
+    "   count(DISTINCT e.thread) AS threads, sum(e.cpu_ns) AS cpu_ns"
     "   FROM fk LEFT JOIN \"%1$s_edges\" e ON e.func = fk.id"
     "   GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline)"
     " SELECT grp.name AS function, grp.gstruct AS struct, grp.kind AS kind, f.file AS file,"
     " f.line AS line, grp.calls AS calls, grp.total_ns AS total_ns, grp.self_ns AS self_ns,"
     " CASE WHEN grp.calls > 0 THEN 1.0 * grp.total_ns / grp.calls END AS avg_ns,"
-    " grp.min_ns AS min_ns, grp.max_ns AS max_ns, grp.threads AS threads"
+    " grp.min_ns AS min_ns, grp.max_ns AS max_ns, grp.threads AS threads, grp.cpu_ns AS cpu_ns"
     " FROM grp JOIN \"%1$s_functions\" f ON f.id = grp.rep",
 
     "CREATE VIEW \"%1$s_methods\" AS"
@@ -241,7 +251,8 @@ static const char *const RUN_SQL[] = {
     " coalesce((SELECT sum(e.calls) FROM \"%1$s_edges\" e WHERE e.thread = th.id), 0) AS calls,"
     " (SELECT s.name FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id"
     "   ORDER BY s.self_ns DESC, s.name LIMIT 1) AS top_function,"
-    " (SELECT max(s.self_ns) FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id) AS top_self_ns"
+    " (SELECT max(s.self_ns) FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id) AS top_self_ns,"
+    " th.cpu_ns AS cpu_ns, th.wall_ns AS wall_ns"
     " FROM \"%1$s_threads\" th",
 };
 
@@ -436,9 +447,10 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(open, "INSERT OR IGNORE INTO \"%1$s_open\"(id) VALUES (?)");
     PREP(func, "INSERT OR REPLACE INTO \"%1$s_functions\"(id, kind, struct, name, file, line, caller)"
                " VALUES (?,?,?,?,?,?,?)");
-    PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name) VALUES (?,?,?)");
+    PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name, cpu_ns, wall_ns) VALUES (?,?,?,?,?)");
     PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
-               " min_ns, max_ns) VALUES (?,?,?,?,?,?,?,?)");
+               " min_ns, max_ns, cpu_ns) VALUES (?,?,?,?,?,?,?,?,?)");
+    PREP(args, "INSERT OR REPLACE INTO \"%1$s_args\"(id, arg0, arg1, arg2, arg3, ret) VALUES (?,?,?,?,?,?)");
     PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"
                      " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at), writer_ms = ?8,"
                      " duration_ns = coalesce(?9, duration_ns), end_reason = coalesce(?10, end_reason),"
@@ -452,7 +464,7 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
 void ctimer_schema_finalize(struct ctimer_stmts *s)
 {
     sqlite3_stmt **all[] = {&s->begin, &s->commit, &s->rollback, &s->rows,  &s->block,
-                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->run_update};
+                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->args, &s->run_update};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;

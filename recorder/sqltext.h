@@ -14,7 +14,7 @@
  * `ctimer merge` copies them in). */
 #define CTIMER_RUN_SUFFIXES                                                                             \
     "", "_blocks", "_functions", "_threads", "_open", "_edges", "_calls", "_summary",                   \
-        "_methods", "_edges_named", "_thread_summary", "_thread_totals"
+        "_methods", "_edges_named", "_thread_summary", "_thread_totals", "_args"
 
 /* tmpl with every "%1$s" replaced by table, in memory from alloc (NULL if it fails).  The table name
  * must have been validated (schema.c) or be quoted by the template. */
