@@ -1,7 +1,7 @@
 #!/bin/bash
 # CPU time beside wall time (-fplugin-arg-ctimer-cpu=sleeper,busy; cpu.c).  sleeper (20 ms in
-# usleep) records cpu_ns under 2 ms; busy, calibrated to spin about 20 ms, records cpu_ns within
-# 20 % of its wall time (the best of its 10 calls, of up to 5 runs on a loaded machine: a call the
+# usleep) records cpu_ns under 2 ms; busy, calibrated to spin about 2 ms, records cpu_ns within
+# 20 % of its wall time (the best of its 20 calls, of up to 5 runs on a loaded machine: a call the
 # machine preempted has less CPU than wall time, never more), and no call more CPU than wall time; plain, not named, records NULL in
 # its rows and its summary; the summary's cpu_ns is the sum of the rows'.  Verbose says which
 # functions get CPU time.  <t>_threads has each thread's CPU and wall time, CPU at most wall and at
@@ -13,19 +13,19 @@ for opt in -O0 -O2; do
     o=${opt#-}
     build_both "cpu$o" cpu.c "$opt" -pthread +cpu=sleeper,busy +verbose
     expect_eq "$o: verbose: the functions that get CPU time" \
-        "cpu.c:30: sleeper gets CPU time
-cpu.c:31: busy gets CPU time" \
+        "cpu.c:31: sleeper gets CPU time
+cpu.c:32: busy gets CPU time" \
         "$(grep 'gets CPU time' "cpu$o.log" | sed 's|^.*/||')"
     run_both "cpu$o" "cpu$o"
     expect_eq "$o: stdout" "done" "$(cat "cpu$o.out")"
-    expect_eq "$o: calls of sleeper, busy, plain" "1 10 10" "$(calls sleeper) $(calls busy) $(calls plain)"
+    expect_eq "$o: calls of sleeper, busy, plain" "1 20 10" "$(calls sleeper) $(calls busy) $(calls plain)"
 
     sl=$(q "SELECT cpu_ns FROM ${RUN}_calls WHERE function = 'sleeper'")
     expect_match "$o: sleeper's cpu_ns is recorded" '^[0-9]+$' "$sl"
     expect_le "$o: sleeper's cpu_ns (us), asleep 20 ms" 1999 "$((sl / 1000))"
     expect_ge "$o: sleeper's duration (ms)" 20 "$(q "SELECT duration_ns / 1000000 FROM ${RUN}_calls WHERE function = 'sleeper'")"
 
-    expect_eq "$o: busy rows with cpu_ns" 10 \
+    expect_eq "$o: busy rows with cpu_ns" 20 \
         "$(q "SELECT count(cpu_ns) FROM ${RUN}_calls WHERE function = 'busy'")"
     expect_eq "$o: busy rows with more CPU than wall time (beyond 20 us of clock grain)" 0 \
         "$(q "SELECT count(*) FROM ${RUN}_calls WHERE function = 'busy' AND cpu_ns > duration_ns + 20000")"
@@ -39,8 +39,8 @@ cpu.c:31: busy gets CPU time" \
     done
     RUN=cpu$o
     expect_ge "$o: busy's best cpu/wall (%), at least 80" 80 "$best"
-    expect_ge "$o: busy's shortest call (ms), calibrated to ~20" 10 \
-        "$(q "SELECT min(duration_ns) / 1000000 FROM ${RUN}_calls WHERE function = 'busy'")"
+    expect_ge "$o: busy's shortest call (us), calibrated to ~2000" 1000 \
+        "$(q "SELECT min(duration_ns) / 1000 FROM ${RUN}_calls WHERE function = 'busy'")"
     expect_eq "$o: summary cpu_ns of sleeper, busy = the sum of their rows'" "1 1" \
         "$(q "SELECT ((SELECT cpu_ns FROM ${RUN}_summary WHERE function = 'sleeper') =
                       (SELECT sum(cpu_ns) FROM ${RUN}_calls WHERE function = 'sleeper')) || ' ' ||

@@ -1,6 +1,7 @@
 /* cpu [die]: CPU time beside wall time (-fplugin-arg-ctimer-cpu=sleeper,busy).  sleeper sleeps
-   20 ms (usleep); busy spins for about 20 ms, calibrated first by an uninstrumented loop, and is
-   called 5 times by main and 5 times by a second thread; plain is called 10 times and records no
+   20 ms (usleep); busy spins for about 2 ms (short, so that some calls run unpreempted on a loaded
+   machine), calibrated first by an uninstrumented loop, and is called 10 times by main and 10 times
+   by a second thread; plain is called 10 times and records no
    CPU time.  With "die", main ends with _exit(0) after its work (no exit hand-shake).  Prints
    "done". */
 #include <pthread.h>
@@ -10,7 +11,7 @@
 #include <unistd.h>
 
 static volatile double sink;
-static long spins; /* busy's iterations for ~20 ms */
+static long spins; /* busy's iterations for ~2 ms */
 
 static __attribute__((no_instrument_function)) double now_ms(void)
 {
@@ -34,7 +35,7 @@ __attribute__((noipa)) void plain(void) { sink += 1; }
 static void *worker(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 10; i++)
         busy();
     return NULL;
 }
@@ -50,9 +51,9 @@ int main(int argc, char **argv)
         if (dt < best)
             best = dt;
     }
-    spins = (long)(20.0 / best * 1000000);
+    spins = (long)(2.0 / best * 1000000);
     sleeper();
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 10; i++)
         busy();
     for (int i = 0; i < 10; i++)
         plain();
