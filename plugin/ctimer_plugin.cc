@@ -18,6 +18,12 @@
  *   placement=late|early   late (default): after inlining, only real calls are timed;
  *                          early: every source-level call, like -finstrument-functions
  *   methods=on|off         time calls through struct function-pointer fields (default on)
+ *   calls=blocking|PATTERNS|off
+ *                          time direct calls of library functions at the call site; blocking
+ *                          (default): libc's locks, waits, I/O and sleeps
+ *   cpu=PATTERNS           these functions also record the thread's CPU time (capture.cc)
+ *   args=PATTERNS          these functions also record up to 4 integer or pointer arguments and
+ *                          the integer return value
  *   min-stmts=N            skip small functions: fewer than N GIMPLE statements, counted where
  *                          the pass runs (after inlining when late); default 0, none skipped
  *   min-stmts-scope=leaf|noloop
@@ -38,14 +44,11 @@
 #include "descriptors.h"
 #include "pass.h"
 #include "lto.h"
+#include "capture.h"
 
 int plugin_is_GPL_compatible;
 
-static struct plugin_info ctimer_info = {
-  "0.1.0",
-  "Times functions and struct-method calls into SQLite. Options: include, exclude, include-file, "
-  "exclude-file, filter, verbose, placement, methods, min-stmts, min-stmts-scope",
-};
+static struct plugin_info ctimer_info = { "0.1.0", NULL /* set from ctimer_option_names () */ };
 
 int
 plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *version)
@@ -62,9 +65,14 @@ plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *version)
   ctimer_set_plugin_path (info->full_name);
 
   ctimer_lto_init (info);
+  static std::string help = std::string ("Times functions and struct-method calls into SQLite. "
+                                         "Options: ") + ctimer_option_names ();
+  ctimer_info.help = help.c_str ();
   register_callback (info->base_name, PLUGIN_INFO, NULL, &ctimer_info);
   register_callback (info->base_name, PLUGIN_REGISTER_GGC_ROOTS, NULL,
                      (void *) ctimer_ggc_roots);
+  register_callback (info->base_name, PLUGIN_REGISTER_GGC_ROOTS, NULL,
+                     (void *) ctimer_capture_ggc_roots);
   ctimer_register_pass (info->base_name);
   return 0;
 }

@@ -8,7 +8,7 @@
 
 #include "descriptors.h"
 
-#define CTIMER_SECTION CTIMER_DESC_SECTION
+#define CTIMER_SECTION CTIMER_DESC_SECTION /* ctimer.h */
 
 static GTY (()) tree desc_type;
 static GTY (()) tree enter_decl;
@@ -123,8 +123,8 @@ ctimer_desc_id_ref (tree desc_addr)
 
 /* Runtime entry points are nothrow and leaf: they never unwind and never call back into this
    unit, so optimisers keep everything they knew across them. */
-static tree
-runtime_fndecl (const char *name, tree type)
+tree
+ctimer_runtime_fndecl (const char *name, tree type)
 {
   tree decl = build_fn_decl (name, type);
   TREE_NOTHROW (decl) = 1;
@@ -138,7 +138,7 @@ tree
 ctimer_enter_fndecl (void)
 {
   if (!enter_decl)
-    enter_decl = runtime_fndecl ("__ctimer_enter",
+    enter_decl = ctimer_runtime_fndecl ("__ctimer_enter",
                                  build_function_type_list (long_long_unsigned_type_node,
                                                            ptr_type_node, NULL_TREE));
   return enter_decl;
@@ -148,7 +148,7 @@ tree
 ctimer_exit_fndecl (void)
 {
   if (!exit_decl)
-    exit_decl = runtime_fndecl ("__ctimer_exit",
+    exit_decl = ctimer_runtime_fndecl ("__ctimer_exit",
                                 build_function_type_list (void_type_node,
                                                           long_long_unsigned_type_node, NULL_TREE));
   return exit_decl;
@@ -158,7 +158,7 @@ tree
 ctimer_jump_fndecl (void)
 {
   if (!jump_decl)
-    jump_decl = runtime_fndecl ("__ctimer_jump", build_function_type_list (void_type_node, NULL_TREE));
+    jump_decl = ctimer_runtime_fndecl ("__ctimer_jump", build_function_type_list (void_type_node, NULL_TREE));
   return jump_decl;
 }
 
@@ -166,7 +166,7 @@ tree
 ctimer_exec_fndecl (void)
 {
   if (!exec_decl)
-    exec_decl = runtime_fndecl ("__ctimer_exec",
+    exec_decl = ctimer_runtime_fndecl ("__ctimer_exec",
                                 build_function_type_list (void_type_node, integer_type_node, NULL_TREE));
   return exec_decl;
 }
@@ -210,14 +210,14 @@ ctimer_build_module_ctor (void)
   if (built)
     return;
   tree type = build_function_type_list (void_type_node, ptr_type_node, ptr_type_node, NULL_TREE);
-  tree reg = runtime_fndecl ("__ctimer_register", type);
+  tree reg = ctimer_runtime_fndecl ("__ctimer_register", type);
   tree call = build_call_expr (reg, 2, section_bound ("__start_" CTIMER_SECTION),
                                section_bound ("__stop_" CTIMER_SECTION));
   if (recorder_path[0])
     {
       /* __ctimer_recorder_hint ("DIR/ctimer-recorder"); first, then the registration. */
       tree htype = build_function_type_list (void_type_node, const_ptr_type_node, NULL_TREE);
-      tree hint = runtime_fndecl ("__ctimer_recorder_hint", htype);
+      tree hint = ctimer_runtime_fndecl ("__ctimer_recorder_hint", htype);
       tree str = build_string_literal (strlen (recorder_path) + 1, recorder_path);
       call = build2 (COMPOUND_EXPR, void_type_node, build_call_expr (hint, 1, str), call);
     }

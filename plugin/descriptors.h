@@ -3,9 +3,7 @@
 #define CTIMER_DESCRIPTORS_H
 
 #include "gcc_headers.h"
-
-/* The ABI: kinds, flags, the descriptor's layout and the version come from the runtime's header. */
-#include "ctimer.h"
+#include "ctimer.h" /* the ABI: kinds, CTIMER_ABI_VERSION, the descriptor's section, capture flags */
 
 /* Emits a descriptor in section "ctimer_desc" and returns its address, ready to pass to
    __ctimer_enter.  STRCT and CALLER are NULL for a function. */
@@ -19,6 +17,8 @@ tree ctimer_enter_fndecl (void);
 tree ctimer_exit_fndecl (void);
 tree ctimer_jump_fndecl (void);
 tree ctimer_exec_fndecl (void);
+/* A runtime function NAME of TYPE, as the plugin declares them all (nothrow, leaf). */
+tree ctimer_runtime_fndecl (const char *name, tree type);
 
 /* Emits, once per translation unit, a constructor that registers this module's descriptor
    section with the runtime, so that it lists even the functions never called, and tells it

@@ -201,6 +201,10 @@ parse_one (const struct plugin_argument *arg)
     list = &ctimer_params.include_file;
   else if (!strcmp (k, "exclude-file"))
     list = &ctimer_params.exclude_file;
+  else if (!strcmp (k, "cpu"))
+    list = &ctimer_params.cpu;
+  else if (!strcmp (k, "args"))
+    list = &ctimer_params.args;
   else if (!strcmp (k, "count"))
     list = &ctimer_params.count;
   if (list)
@@ -223,9 +227,15 @@ parse_one (const struct plugin_argument *arg)
     return parse_choice (arg, "leaf", "noloop", &ctimer_params.min_stmts_scope, CTIMER_SCOPE_LEAF,
                          CTIMER_SCOPE_NOLOOP);
   error ("ctimer: unknown argument %<-fplugin-arg-ctimer-%s%>; known: %s", k,
-         "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
-         "calls, count, min-stmts, min-stmts-scope");
+         ctimer_option_names ());
   return false;
+}
+
+const char *
+ctimer_option_names (void)
+{
+  return "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
+         "calls, cpu, args, count, min-stmts, min-stmts-scope";
 }
 
 bool

@@ -25,9 +25,13 @@ struct ctimer_params {
   bool verbose = false;
   bool methods = true;      /* time calls through struct function-pointer fields */
   /* Library calls timed at the call site: direct calls of functions not defined in the unit whose
-     name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls; "off",
-     the default for now, times none). */
-  std::vector<std::string> calls;
+     name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls, the
+     default; "off" times none). */
+  std::vector<std::string> calls = ctimer_default_calls ();
+  /* Functions (by name) that record the thread's CPU time at entry and exit (cpu=PATTERNS), and
+     that capture their first integer or pointer arguments and return value (args=PATTERNS).
+     Both are always timed (min-stmts does not skip them): capture.cc. */
+  std::vector<std::string> cpu, args;
   /* count=PATTERNS: functions and methods (NAME or STRUCT.FIELD) counted and never timed, from
      their thread's first recorded call on (descriptor flag CTIMER_FLAG_COUNT). */
   std::vector<std::string> count;
@@ -37,6 +41,9 @@ struct ctimer_params {
 };
 
 extern struct ctimer_params ctimer_params;
+
+/* The option keys, comma-separated: the one list the error message and the plugin's help give. */
+const char *ctimer_option_names (void);
 
 /* Parses -fplugin-arg-ctimer-*; reports each bad argument with error().  False if any was bad. */
 bool ctimer_parse_args (const struct plugin_name_args *info);

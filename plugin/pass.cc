@@ -15,6 +15,7 @@
 #include "descriptors.h"
 #include "lto.h"
 #include "counted.h"
+#include "capture.h"
 
 /* Names: the plugin's own symbols and the runtime's are never instrumented. */
 static bool
@@ -202,11 +203,18 @@ is_exec (gcall *call)
    block is a loop head, the call would run on every iteration.  Exit before every return;
    returns are collected first because inserting changes the blocks being walked.  */
 static void
-instrument_entry_exit (function *fun, tree desc_addr, bool count_only)
+instrument_entry_exit (function *fun, tree desc_addr, const ctimer_capture &cap, bool count_only)
 {
-  /* The inline counted test comes with the entry (counted.cc); every exit then tests t0. */
-  tree t0 = ctimer_insert_enter_on_edge (single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun)), desc_addr,
-                                         true, count_only);
+  /* A function that captures (cpu=, args=) is always timed, through its capturing entry and exits
+     (capture.cc); every other one gets the inline counted test with its entry, and every exit
+     then tests t0 (counted.cc). */
+  bool counted_path = !cap.cpu && !cap.args;
+  tree t0;
+  edge entry = single_succ_edge (ENTRY_BLOCK_PTR_FOR_FN (fun));
+  if (counted_path)
+    t0 = ctimer_insert_enter_on_edge (entry, desc_addr, true, count_only);
+  else
+    gsi_insert_seq_on_edge_immediate (entry, ctimer_build_fn_enter (fun, cap, desc_addr, &t0));
 
   auto_vec<gimple *> returns, jumps, execs;
   basic_block bb;
@@ -228,7 +236,13 @@ instrument_entry_exit (function *fun, tree desc_addr, bool count_only)
           }
       }
   for (gimple *ret : returns)
-    ctimer_insert_exit_before (ret, t0, true);
+    if (counted_path)
+      ctimer_insert_exit_before (ret, t0, true);
+    else
+      {
+        gimple_stmt_iterator gsi = gsi_for_stmt (ret);
+        gsi_insert_seq_before (&gsi, ctimer_build_fn_exit (fun, cap, ret, t0), GSI_SAME_STMT);
+      }
   /* __ctimer_jump () before each longjmp: the recorder then knows that the next call may sit at the
      very stack position of a frame the jump abandoned (ctimer.h). */
   for (gimple *jmp : jumps)
@@ -257,7 +271,7 @@ want_function (function *fun, const std::string &name, tree src)
   if (!ctimer_selected (name.c_str (), file))
     return false;
   char why[96];
-  if (too_small (fun, why, sizeof why))
+  if (!ctimer_always_timed (name.c_str (), file) && too_small (fun, why, sizeof why))
     {
       if (ctimer_params.verbose)
         fprintf (stderr, "%s:%d: %s skipped: %s\n", file, line, name.c_str (), why);
@@ -299,12 +313,14 @@ instrument (function *fun, int what)
     n += ctimer_instrument_methods (fun, name.c_str ());
   if ((what & DO_FUNCTIONS) && want_function (fun, name, src))
     {
-      bool count_only = ctimer_count_only (name.c_str ());
+      /* cpu= and args= win over count=: such a function is always timed */
+      bool count_only = ctimer_count_only (name.c_str ())
+                        && !ctimer_always_timed (name.c_str (), DECL_SOURCE_FILE (src));
       instrument_entry_exit (fun,
                              ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
                                                DECL_SOURCE_FILE (src), NULL, DECL_SOURCE_LINE (src),
                                                count_only ? CTIMER_FLAG_COUNT : 0),
-                             count_only);
+                             ctimer_capture_for (fun, src, name.c_str ()), count_only);
       n++;
     }
   return n;

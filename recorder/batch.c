@@ -171,7 +171,11 @@ static int vt_eof(sqlite3_vtab_cursor *c)
 static int vt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 {
     const struct batch_cursor *k = (const struct batch_cursor *)c;
-    sqlite3_result_int64(ctx, k->b->rows[k->b->order[k->i].idx].v[col]);
+    int64_t v = k->b->rows[k->b->order[k->i].idx].v[col];
+    if (v == CTIMER_ROW_NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int64(ctx, v);
     return SQLITE_OK;
 }
 

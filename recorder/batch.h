@@ -20,9 +20,12 @@
  * virtual table's declaration (batch.c), the table's CREATE and the INSERT ... SELECT (schema.c)
  * are all made from this list.  (id is the rowid; see docs/runtime-design.md, "Physical layout".)
  */
-#define CTIMER_ROW_COLUMN_LIST "id, parent, depth, func, start, dur, child, span"
+#define CTIMER_ROW_COLUMN_LIST "id, parent, depth, func, start, dur, child, span, cpu"
 enum { CTIMER_COL_ID, CTIMER_COL_PARENT, CTIMER_COL_DEPTH, CTIMER_COL_FUNC, CTIMER_COL_START, CTIMER_COL_DUR,
-       CTIMER_COL_CHILD, CTIMER_COL_SPAN, CTIMER_ROW_COLUMNS };
+       CTIMER_COL_CHILD, CTIMER_COL_SPAN, CTIMER_COL_CPU, CTIMER_ROW_COLUMNS };
+/* A value the virtual table gives as NULL: cpu where none was recorded (a NULL costs one byte in the
+ * record header and none in its body). */
+#define CTIMER_ROW_NULL INT64_MIN
 
 struct ctimer_row {
     int64_t v[CTIMER_ROW_COLUMNS];

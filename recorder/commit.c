@@ -28,6 +28,15 @@ static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
+/* v, or NULL when v < 0 */
+static void bind_int_or_null(sqlite3_stmt *s, int i, int64_t v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(s, i, v);
+    else
+        sqlite3_bind_null(s, i);
+}
+
 static int write_functions(struct ctimer_writer *w)
 {
     uint32_t count = ctimer_funcs_count(w->funcs);
@@ -57,6 +66,8 @@ static int write_threads(struct ctimer_writer *w)
         sqlite3_bind_int64(s, 1, p->index);
         sqlite3_bind_int64(s, 2, p->tid);
         bind_text_or_null(s, 3, p->named ? p->name : NULL);
+        bind_int_or_null(s, 4, p->cpu_ns);
+        bind_int_or_null(s, 5, p->wall_ns);
         int rc = step(s);
         if (rc != SQLITE_OK)
             return rc;
@@ -88,6 +99,21 @@ static int write_rows(struct ctimer_writer *w)
         sqlite3_bind_int64(w->st.open, 1, (int64_t)w->open[k]);
         rc = step(w->st.open);
     }
+    for (size_t k = 0; rc == SQLITE_OK && k < w->nargs; k++) { /* "<t>_args": NULL where not captured */
+        const struct pending_args *a = &w->args[k];
+        sqlite3_stmt *s = w->st.args;
+        sqlite3_bind_int64(s, 1, (int64_t)a->id);
+        for (int i = 0; i < 4; i++)
+            if (a->flags & CTIMER_CAPTURE_ARG(i))
+                sqlite3_bind_int64(s, 2 + i, (int64_t)a->a[i]);
+            else
+                sqlite3_bind_null(s, 2 + i);
+        if (a->flags & CTIMER_CAPTURE_RET)
+            sqlite3_bind_int64(s, 6, (int64_t)a->ret);
+        else
+            sqlite3_bind_null(s, 6);
+        rc = step(s);
+    }
     return rc;
 }
 
@@ -115,6 +141,7 @@ static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, 
         sqlite3_bind_int64(s, 6, (int64_t)a->self);
         sqlite3_bind_int64(s, 7, (int64_t)a->min);
         sqlite3_bind_int64(s, 8, (int64_t)a->max);
+        bind_int_or_null(s, 9, a->cpu_calls ? (int64_t)a->cpu : -1);
         rc = step(s);
     }
     if (rc != SQLITE_OK)
@@ -217,6 +244,7 @@ static void drop_rows(struct ctimer_writer *w)
     w->stats.rows_lost += w->batch.n;
     w->batch.n = 0;
     w->nopen = 0;
+    w->nargs = 0;
 }
 
 /*
@@ -282,6 +310,7 @@ static int commit_ex(struct ctimer_writer *w, int with_aggregates, const struct 
     w->write_ns += ctimer_mono_ns() - locked;
     w->batch.n = 0;
     w->nopen = 0;
+    w->nargs = 0;
     return rc == SQLITE_OK ? 0 : -1;
 }
 

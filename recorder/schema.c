@@ -135,7 +135,12 @@ static const char *const RUN_SQL[] = {
      * relative to the call's id block (see _blocks).  The columns are CTIMER_ROW_COLUMN_LIST
      * (batch.h), with their types: test_schema checks that the two agree. */
     "CREATE TABLE \"%1$s\"(id INTEGER PRIMARY KEY, parent INTEGER, depth INTEGER, func INTEGER,"
-    " start INTEGER, dur INTEGER, child INTEGER, span INTEGER)",
+    " start INTEGER, dur INTEGER, child INTEGER, span INTEGER, cpu INTEGER)",
+
+    /* Arguments and return values of the calls of args= functions, by call id: NULL where a value was
+     * not captured (not an integer, enum, bool or pointer; a function returning nothing). */
+    "CREATE TABLE \"%1$s_args\"(id INTEGER PRIMARY KEY, arg0 INTEGER, arg1 INTEGER, arg2 INTEGER,"
+    " arg3 INTEGER, ret INTEGER)",
 
     /* One row per block of 2^CTIMER_ID_BLOCK_BITS call ids (id = call id >> CTIMER_ID_BLOCK_BITS):
      * the thread all its calls ran on, and the depth and start of its first call. */
@@ -144,12 +149,16 @@ static const char *const RUN_SQL[] = {
     "CREATE TABLE \"%1$s_functions\"(id INTEGER PRIMARY KEY, kind TEXT, struct TEXT, name TEXT,"
     " file TEXT, line INTEGER, caller TEXT)",
 
-    "CREATE TABLE \"%1$s_threads\"(id INTEGER PRIMARY KEY, tid INTEGER, name TEXT)",
+    /* cpu_ns: the thread's CPU time, read by the thread at its end (NULL when it did not end
+     * through the runtime: still running at exit, or its process died); wall_ns: from its first
+     * timed call to its end. */
+    "CREATE TABLE \"%1$s_threads\"(id INTEGER PRIMARY KEY, tid INTEGER, name TEXT, cpu_ns INTEGER,"
+    " wall_ns INTEGER)",
 
     "CREATE TABLE \"%1$s_open\"(id INTEGER PRIMARY KEY)",
 
     "CREATE TABLE \"%1$s_edges\"(thread INTEGER, caller INTEGER, func INTEGER, calls INTEGER,"
-    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER,"
+    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER, cpu_ns INTEGER,"
     " PRIMARY KEY(thread, caller, func)) WITHOUT ROWID",
 
     /* Calls that were counted and not timed (CTIMER_TIMING, docs/runtime-design.md "Counted
@@ -172,7 +181,8 @@ static const char *const RUN_SQL[] = {
     " c.dur AS duration_ns,"
     " c.dur - c.child AS self_ns,"
     " EXISTS(SELECT 1 FROM \"%1$s_open\" o WHERE o.id = c.id) AS unfinished,"
-    " c.id + c.span AS last_id"
+    " c.id + c.span AS last_id,"
+    " c.cpu AS cpu_ns"
     " FROM \"%1$s\" c"
     " LEFT JOIN \"%1$s_blocks\" b ON b.id = c.id >> " STR(CTIMER_ID_BLOCK_BITS)
     " LEFT JOIN \"%1$s_functions\" f ON f.id = c.func"
@@ -189,7 +199,7 @@ static const char *const RUN_SQL[] = {
     /* per function id: its timed calls (edges), its counted calls, and the estimated time of the
      * counted calls of its callees, shared out over their callers by timed-edge time */
     " ef AS (SELECT func, sum(calls) AS timed, sum(total_ns) AS total, sum(self_ns) AS self,"
-    "   min(min_ns) AS mn, max(max_ns) AS mx FROM \"%1$s_edges\" GROUP BY func),"
+    "   min(min_ns) AS mn, max(max_ns) AS mx, sum(cpu_ns) AS cpu FROM \"%1$s_edges\" GROUP BY func),"
     " cf AS (SELECT func, sum(calls) AS counted FROM \"%1$s_counted\" GROUP BY func),"
     " est AS (SELECT e.caller AS func, sum(e.total_ns * 1.0 * cf.counted / ef.timed) AS ns"
     "   FROM \"%1$s_edges\" e JOIN cf ON cf.func = e.func JOIN ef ON ef.func = e.func GROUP BY e.caller),"
@@ -198,7 +208,8 @@ static const char *const RUN_SQL[] = {
     "   fk.gfile AS gfile, fk.gline AS gline,"
     "   coalesce(sum(ef.timed), 0) AS timed, coalesce(sum(cf.counted), 0) AS counted,"
     "   coalesce(sum(ef.total), 0) AS total, coalesce(sum(ef.self), 0) AS self,"
-    "   coalesce(sum(est.ns), 0) AS child_est, min(ef.mn) AS min_ns, max(ef.mx) AS max_ns"
+    "   coalesce(sum(est.ns), 0) AS child_est, min(ef.mn) AS min_ns, max(ef.mx) AS max_ns,"
+    "   sum(ef.cpu) AS cpu_ns"
     "   FROM fk LEFT JOIN ef ON ef.func = fk.id LEFT JOIN cf ON cf.func = fk.id"
     "   LEFT JOIN est ON est.func = fk.id"
     "   GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline),"
@@ -214,7 +225,7 @@ static const char *const RUN_SQL[] = {
     " SELECT val.name AS function, val.gstruct AS struct, val.kind AS kind, f.file AS file,"
     " f.line AS line, val.calls AS calls, val.total_ns AS total_ns, val.self_ns AS self_ns,"
     " CASE WHEN val.calls > 0 THEN 1.0 * val.total_ns / val.calls END AS avg_ns,"
-    " val.min_ns AS min_ns, val.max_ns AS max_ns, coalesce(gth.threads, 0) AS threads,"
+    " val.min_ns AS min_ns, val.max_ns AS max_ns, coalesce(gth.threads, 0) AS threads, val.cpu_ns AS cpu_ns,"
     " val.timed AS timed_calls,"
     " CASE WHEN val.counted = 0 THEN 'exact' WHEN val.timed = 0 THEN 'counted' ELSE 'sampled' END AS timing"
     " FROM val JOIN \"%1$s_functions\" f ON f.id = val.rep"
@@ -290,7 +301,8 @@ static const char *const RUN_SQL[] = {
     " + coalesce((SELECT sum(c.calls) FROM \"%1$s_counted\" c WHERE c.thread = th.id), 0) AS calls,"
     " (SELECT s.name FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id"
     "   ORDER BY s.self_ns DESC, s.name LIMIT 1) AS top_function,"
-    " (SELECT max(s.self_ns) FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id) AS top_self_ns"
+    " (SELECT max(s.self_ns) FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id) AS top_self_ns,"
+    " th.cpu_ns AS cpu_ns, th.wall_ns AS wall_ns"
     " FROM \"%1$s_threads\" th",
 };
 
@@ -490,10 +502,11 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
     PREP(open, "INSERT OR IGNORE INTO \"%1$s_open\"(id) VALUES (?)");
     PREP(func, "INSERT OR REPLACE INTO \"%1$s_functions\"(id, kind, struct, name, file, line, caller)"
                " VALUES (?,?,?,?,?,?,?)");
-    PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name) VALUES (?,?,?)");
+    PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name, cpu_ns, wall_ns) VALUES (?,?,?,?,?)");
     PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
-               " min_ns, max_ns) VALUES (?,?,?,?,?,?,?,?)");
+               " min_ns, max_ns, cpu_ns) VALUES (?,?,?,?,?,?,?,?,?)");
     PREP(counted, "INSERT OR REPLACE INTO \"%1$s_counted\"(thread, func, calls) VALUES (?,?,?)");
+    PREP(args, "INSERT OR REPLACE INTO \"%1$s_args\"(id, arg0, arg1, arg2, arg3, ret) VALUES (?,?,?,?,?,?)");
     PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"
                      " ticks_per_us = ?5, ended_at = coalesce(?6, ended_at), writer_ms = ?8,"
                      " duration_ns = coalesce(?9, duration_ns), end_reason = coalesce(?10, end_reason),"
@@ -507,7 +520,8 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
 void ctimer_schema_finalize(struct ctimer_stmts *s)
 {
     sqlite3_stmt **all[] = {&s->begin, &s->commit, &s->rollback, &s->rows,  &s->block,
-                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->counted, &s->run_update};
+                            &s->open,  &s->func,   &s->thread,   &s->edge,  &s->counted, &s->args,
+                            &s->run_update};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;

@@ -40,6 +40,7 @@ struct ctimer_stmts {
     sqlite3_stmt *thread;      /* INSERT OR REPLACE INTO "<t>_threads" */
     sqlite3_stmt *edge;        /* INSERT OR REPLACE INTO "<t>_edges" */
     sqlite3_stmt *counted;     /* INSERT OR REPLACE INTO "<t>_counted" */
+    sqlite3_stmt *args;        /* INSERT OR REPLACE INTO "<t>_args" */
     sqlite3_stmt *run_update;  /* UPDATE runs SET calls..., ended_at, writer_ms WHERE id = ? */
 };
 

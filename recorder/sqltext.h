@@ -13,8 +13,8 @@
 /* Every object a run owns, by suffix of its table name: tables first, then views (the order
  * `ctimer merge` copies them in). */
 #define CTIMER_RUN_SUFFIXES                                                                             \
-    "", "_blocks", "_functions", "_threads", "_open", "_edges", "_counted", "_calls", "_summary",       \
-        "_methods", "_edges_named", "_thread_summary", "_thread_totals"
+    "", "_blocks", "_functions", "_threads", "_open", "_edges", "_counted", "_args", "_calls",          \
+        "_summary", "_methods", "_edges_named", "_thread_summary", "_thread_totals"
 
 /* tmpl with every "%1$s" replaced by table, in memory from alloc (NULL if it fails).  The table name
  * must have been validated (schema.c) or be quoted by the template. */

@@ -42,15 +42,17 @@ struct ctimer_adapt {
     uint64_t switches;           /* mode changes, for the closing line and tests */
 };
 
-/* A sampled call this many times the rule's bound, on average (moving mean, weight 1/8), sends a
- * counted function back to timed: a 1 ms call after 100 ns ones does it at once, and noise around
- * the bound does not flap. */
+/* Sampled calls this many times the rule's bound, on average (moving mean, weight 1/8, of calls
+ * clamped to CLAMP_FACTOR times the bound), send a counted function back to timed: three long
+ * calls in a row after 100 ns ones do it, one preempted call or noise around the bound does not.
+ * (The program's side does it sooner on its own thread: two long samples in a row, counts.c.) */
 #define BACK_FACTOR 4.0
 /* A timed call this many times the bound is left out of the mean, as long as such calls are at most
  * 1 % of them: on a loaded machine one preempted call of 10 ms in 10 000 adds 1 us to the mean of
  * a 100 ns function, and the rule must not depend on how busy the machine is. */
 #define OUTLIER_FACTOR 100
 #define EMA_WEIGHT 0.125
+#define CLAMP_FACTOR 16.0
 
 struct ctimer_adapt *ctimer_timing_new(struct ctimer_shm_header *h, const struct ctimer_layout *L)
 {
@@ -187,7 +189,10 @@ void ctimer_timing_observe(void *ctx, uint32_t fid, uint64_t dur)
             set_mode(t, fid, s, COUNTED);
         }
     } else if (s->mode == COUNTED) {
-        s->ema += ((double)dur - s->ema) * EMA_WEIGHT;
+        /* clamped: one preempted sample (10 ms) moves the mean by 2 us, not by 1.25 ms; three long
+         * ones in a row send the function back */
+        double d = (double)dur, cap = CLAMP_FACTOR * (double)t->adapt_ns;
+        s->ema += ((d < cap ? d : cap) - s->ema) * EMA_WEIGHT;
         if (s->ema > BACK_FACTOR * (double)t->adapt_ns) {
             s->n = s->nlong = s->sum = 0;
             set_mode(t, fid, s, TIMED);

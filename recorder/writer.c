@@ -20,7 +20,7 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
+int ctimer_writer_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
 {
     if (need <= *cap)
         return 0;
@@ -34,6 +34,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
     *cap = c;
     return 0;
 }
+#define grow ctimer_writer_grow
 
 static uint64_t agg_hash(uint32_t th, uint32_t caller, uint32_t callee)
 {
@@ -78,12 +79,14 @@ static struct agg *agg_get(struct ctimer_writer *w, uint32_t th, uint32_t caller
     if (grow((void **)&w->aggs, &w->aggs_cap, w->naggs + 1, sizeof *w->aggs, 256) != 0)
         return NULL;
     struct agg *a = &w->aggs[w->naggs];
-    *a = (struct agg){th, caller, callee, 0, 0, 0, 0, UINT64_MAX, 0};
+    *a = (struct agg){th, caller, callee, 0, 0, 0, 0, UINT64_MAX, 0, 0, 0};
     w->aggs_index[i] = (uint32_t)(++w->naggs);
     return a;
 }
 
-static void queue_thread_row(struct ctimer_writer *w, uint32_t index, int64_t tid, const char *name)
+/* t's "<t>_threads" row (t NULL: a thread just seen, without CPU or wall time yet). */
+static void queue_thread_row(struct ctimer_writer *w, uint32_t index, int64_t tid, const char *name,
+                             const struct ctimer_wthread *t)
 {
     if (grow((void **)&w->pthreads, &w->pthreads_cap, w->npthreads + 1, sizeof *w->pthreads, 16) != 0)
         return;
@@ -92,6 +95,11 @@ static void queue_thread_row(struct ctimer_writer *w, uint32_t index, int64_t ti
     p->tid = tid;
     p->named = name != NULL;
     snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+    /* from its first tcpu marker to its last (the thread's end); NULL without both (it did not end
+     * through the runtime).  Without a first marker (a thread of an older libctimer), no wall time. */
+    int both = t && t->tcpu_seen >= 2 && t->thread_cpu >= t->thread_cpu0 && t->thread_ts >= t->thread_ts0;
+    p->cpu_ns = both ? (int64_t)(t->thread_cpu - t->thread_cpu0) : -1;
+    p->wall_ns = both ? (int64_t)(ctimer_clock_ns(w->clock, t->thread_ts) - ctimer_clock_ns(w->clock, t->thread_ts0)) : -1;
 }
 
 /* ---------------------------------------------------------------- construction */
@@ -134,6 +142,7 @@ void ctimer_writer_free(struct ctimer_writer *w)
         struct ctimer_wthread *t = w->threads;
         w->threads = t->next;
         free(t->st);
+        free(t->caps);
         free(t);
     }
     ctimer_funcs_free(w->funcs);
@@ -142,6 +151,7 @@ void ctimer_writer_free(struct ctimer_writer *w)
     free(w->blocks);
     free(w->block_seen);
     free(w->open);
+    free(w->args);
     free(w->aggs);
     free(w->aggs_index);
     free(w->edge_cache);
@@ -160,7 +170,7 @@ struct ctimer_wthread *ctimer_writer_thread(struct ctimer_writer *w, uint32_t in
     if (w->threads)
         w->threads->prev = t;
     w->threads = t;
-    queue_thread_row(w, index, tid, NULL);
+    queue_thread_row(w, index, tid, NULL, NULL);
     return t;
 }
 
@@ -227,7 +237,8 @@ static int queue_block(struct ctimer_writer *w, const struct frame *f, uint32_t 
  * (id, id + span] (docs/runtime-design.md, "Querying children").  0 for a leaf: no byte on disk.
  */
 static void emit_row(struct ctimer_writer *w, const struct frame *f, const struct frame *parent,
-                     const struct ctimer_wthread *t, uint64_t dur, int unfinished)
+                     const struct ctimer_wthread *t, uint64_t dur, int unfinished, int64_t cpu,
+                     const struct pending_args *args)
 {
     struct ctimer_batch *b = &w->batch;
     if (w->rows_off) {
@@ -245,6 +256,10 @@ static void emit_row(struct ctimer_writer *w, const struct frame *f, const struc
         }
         w->open[w->nopen++] = f->id;
     }
+    if (args) {
+        if (grow((void **)&w->args, &w->args_cap, w->nargs + 1, sizeof *w->args, 64) == 0)
+            w->args[w->nargs++] = *args;
+    }
     int64_t *v = b->rows[b->n++].v;
     v[CTIMER_COL_ID] = (int64_t)f->id;
     v[CTIMER_COL_PARENT] = parent ? (int64_t)(f->id - parent->id) : 0;
@@ -254,6 +269,7 @@ static void emit_row(struct ctimer_writer *w, const struct frame *f, const struc
     v[CTIMER_COL_DUR] = (int64_t)dur;
     v[CTIMER_COL_CHILD] = (int64_t)f->child_ns;
     v[CTIMER_COL_SPAN] = (int64_t)(t->next_id - 1 - f->id);
+    v[CTIMER_COL_CPU] = cpu >= 0 ? cpu : CTIMER_ROW_NULL;
     if (b->n >= w->batch_rows)
         ctimer_writer_commit(w, 0);
 }
@@ -267,6 +283,9 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
     uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
     if (parent)
         parent->child_ns += dur; /* abandoned children too: every row's self stays dur - child */
+    int64_t cpu = -1;
+    struct pending_args args;
+    int has_args = 0, force = f->cap && ctimer_capture_close(t, f, parent, unfinished, &cpu, &args, &has_args);
     if (unfinished) {
         w->stats.unfinished++;
     } else {
@@ -281,6 +300,10 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
                 a->min = dur;
             if (dur > a->max)
                 a->max = dur;
+            if (cpu >= 0) {
+                a->cpu += (uint64_t)cpu;
+                a->cpu_calls++;
+            }
             if (!a->dirty) {
                 a->dirty = 1;
                 w->aggs_dirty = 1;
@@ -289,8 +312,8 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
     }
     if (w->observe && !unfinished)
         w->observe(w->observe_ctx, f->fid, dur);
-    if (w->trace && dur >= w->min_ns)
-        emit_row(w, f, parent, t, dur, unfinished);
+    if (w->trace && (dur >= w->min_ns || force))
+        emit_row(w, f, parent, t, dur, unfinished, cpu, has_args ? &args : NULL);
 }
 
 void ctimer_writer_set_probe_ns(struct ctimer_writer *w, double ns) { w->probe_ns = ns; }
@@ -354,6 +377,7 @@ static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, ui
         return;
     }
     struct frame *f = &t->st[t->n];
+    f->cap = 0;
     f->t0 = ts;
     f->start_ns = ctimer_clock_ns(w->clock, ts);
     f->sp = sp;
@@ -372,6 +396,7 @@ static void on_enter_event(struct ctimer_writer *w, struct ctimer_wthread *t, ui
     f->bdepth = t->bdepth;
     resolve_call(w, t, d, t->n ? t->st[t->n - 1].fid : 0, f);
     t->n++;
+    t->after_enter = 1;
 }
 
 static void on_exit_event(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_t t0, uint64_t ts)
@@ -409,6 +434,12 @@ size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, c
         size_t len = ctimer_event_words(w0);
         if (i + len > n)
             break;
+        if (w0 >= CTIMER_MARK_CPU_IN && w0 <= CTIMER_MARK_THREAD_CPU) { /* capture.c */
+            ctimer_capture_marker(w, t, words + i);
+            i += len;
+            continue;
+        }
+        t->after_enter = 0;
         if (w0 & CTIMER_EXIT_BIT) {
             on_exit_event(w, t, w0 & ~CTIMER_EXIT_BIT, words[i + 1]);
         } else if (w0 == CTIMER_MARK_GAP) {
@@ -420,11 +451,13 @@ size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, c
             w->stats.dropped += words[i + 1]; /* no exit will follow: the enter returned 0 */
         } else if (w0 == CTIMER_MARK_END) {
             uint64_t ts = words[i + 1] > t->last_ts ? words[i + 1] : t->last_ts;
+            t->last_ts = ts; /* the end of its wall time */
             while (t->n)
                 close_top(w, t, ts, 1);
         } else if (w0 > CTIMER_MARK_MAX) {
             on_enter_event(w, t, w0, words[i + 1], words[i + 2]);
         } /* other markers: reserved, skipped */
+        t->pend = 0; /* exit markers belong to the exit right after them, if it was this event */
         i += len;
     }
     return i;
@@ -432,7 +465,7 @@ size_t ctimer_writer_decode(struct ctimer_writer *w, struct ctimer_wthread *t, c
 
 void ctimer_writer_thread_name(struct ctimer_writer *w, struct ctimer_wthread *t, const char *name)
 {
-    queue_thread_row(w, t->index, t->tid, name ? name : "");
+    queue_thread_row(w, t->index, t->tid, name ? name : "", t);
 }
 
 void ctimer_writer_thread_done(struct ctimer_writer *w, struct ctimer_wthread *t, const char *name)
@@ -447,6 +480,7 @@ void ctimer_writer_thread_done(struct ctimer_writer *w, struct ctimer_wthread *t
     if (t->next)
         t->next->prev = t->prev;
     free(t->st);
+    free(t->caps);
     free(t);
 }
 

@@ -32,7 +32,24 @@ struct frame {
     uint32_t depth;
     uint32_t bdepth; /* depth of the first call of its id block */
     uint32_t agg;    /* index of its aggregate (thread, caller, callee) in aggs, or NO_AGG */
+    uint32_t cap;    /* CAP_INDEX bits: its entry in the thread's caps + 1 (0: none); CAP_FORCE_ROW */
 };
+
+/* frame.cap */
+#define CAP_INDEX 0x7fffffffu
+#define CAP_FORCE_ROW 0x80000000u /* a row even under CTIMER_MIN_NS: it or a descendant has args */
+
+/* What a call of a cpu= or args= function captured at its entry (recorder/capture.c). */
+struct capture_entry {
+    uint64_t cpu0; /* thread CPU ns at entry, if CAPTURED_CPU */
+    uint64_t a[4];
+    uint32_t flags; /* CTIMER_CAPTURE_ARG bits, CAPTURED_CPU */
+};
+#define CAPTURED_CPU CTIMER_CAPTURE_CPU
+
+/* wthread.pend: exit-side markers waiting for the exit they precede */
+#define PEND_RET 1u
+#define PEND_CPU 2u
 
 struct ctimer_wthread {
     uint32_t index;
@@ -45,6 +62,14 @@ struct ctimer_wthread {
     uint64_t bstart;          /* start_ns and depth of the current block's first call */
     uint32_t bdepth;
     int jumped; /* a longjmp was announced: the next call also closes frames at its own position */
+    struct capture_entry *caps; /* one per open frame that captured something, in stack order */
+    size_t ncaps, caps_cap;
+    int after_enter;            /* the last event was an enter: entry markers (cpu in, args) are its */
+    uint32_t pend;              /* PEND_*: exit markers seen, for the exit that must come next */
+    uint64_t pend_ret, pend_cpu;
+    uint64_t thread_cpu0, thread_cpu; /* its CPU time at its first and its last tcpu marker */
+    uint64_t thread_ts0, thread_ts;   /* and the timestamps beside them */
+    uint32_t tcpu_seen;               /* tcpu markers seen: cpu_ns needs two */
     struct ctimer_wthread *prev, *next;
 };
 
@@ -59,6 +84,14 @@ struct run_end {
 struct agg {
     uint32_t thread, caller, callee, dirty;
     uint64_t calls, total, self, min, max;
+    uint64_t cpu, cpu_calls; /* CPU ns of the calls that recorded it (cpu=), and how many did */
+};
+
+/* A "<t>_args" row waiting for the next commit (with the batch its call's row is in). */
+struct pending_args {
+    uint64_t id;
+    uint64_t a[4], ret;
+    uint32_t flags; /* CTIMER_CAPTURE_ARG bits, CTIMER_CAPTURE_RET */
 };
 
 /* A "<t>_blocks" row waiting for the next commit. */
@@ -73,6 +106,7 @@ struct pending_thread {
     int64_t tid;
     char name[16];
     int named;
+    int64_t cpu_ns, wall_ns; /* -1: NULL */
 };
 
 struct ctimer_writer {
@@ -100,6 +134,8 @@ struct ctimer_writer {
     size_t block_seen_words;
     uint64_t *open; /* ids of unfinished rows waiting to be written */
     size_t nopen, open_cap;
+    struct pending_args *args; /* "<t>_args" rows of the batch's calls */
+    size_t nargs, args_cap;
 
     struct agg *aggs; /* entries; aggs_index[slot] = entry index + 1 */
     size_t naggs, aggs_cap;
@@ -124,6 +160,16 @@ struct ctimer_writer {
     struct run_end end;    /* set by ctimer_writer_finish, for its retries */
     char ended_at[32], end_reason[16];
 };
+
+/* capture.c: an entry or exit marker (cpu in, args, ret, cpu out, tcpu) of thread t, at e. */
+void ctimer_capture_marker(struct ctimer_writer *w, struct ctimer_wthread *t, const uint64_t *e);
+/* capture.c: what closing frame f adds: its CPU ns into *cpu (-1: none), its arguments (a row for
+ * "<t>_args" in *args, 1 returned; else 0).  Pops f's entry; marks the parent's row as forced when
+ * f's is.  Returns whether f must have a row whatever its duration. */
+int ctimer_capture_close(struct ctimer_wthread *t, struct frame *f, struct frame *parent, int unfinished,
+                         int64_t *cpu, struct pending_args *args, int *has_args);
+/* writer.c: the growth rule for every array the writer keeps */
+int ctimer_writer_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first);
 
 /* commit.c: the run's last commit with w->end, and the one line saying what was lost once it is
  * settled.  Returns as ctimer_writer_finish does. */

@@ -22,6 +22,13 @@ static __thread uint64_t gap_rng __attribute__((tls_model("initial-exec")));
 /* The calling thread's latest sampled call: its function and t0 (untagged). */
 static __thread struct ctimer_desc *sample_desc __attribute__((tls_model("initial-exec")));
 static __thread uint64_t sample_t0 __attribute__((tls_model("initial-exec")));
+/* The function whose last sampled calls on this thread were long, and how many in a row. */
+static __thread struct ctimer_desc *long_desc __attribute__((tls_model("initial-exec")));
+static __thread int long_run __attribute__((tls_model("initial-exec")));
+
+/* Long sampled calls in a row that send a thread back to timing their function: one could be a
+ * preemption (on a loaded machine one sampled call in a few hundred is), two in a row rarely are. */
+#define LONG_RUN 2
 
 void ctimer_counts_attach(struct ctimer_shm_header *h, uint32_t slot)
 {
@@ -83,8 +90,20 @@ void ctimer_counts_sample_end(uint64_t t0)
         return; /* a sample nested in this one replaced it, or the thread stopped recording */
     uint64_t bound = atomic_load_explicit(&h->long_ticks, memory_order_relaxed);
     sample_desc = NULL;
-    if (!bound || ctimer_now() - t0 <= bound || d->id == 0 || d->id >= h->count_cap)
+    if (!bound || d->id == 0 || d->id >= h->count_cap)
         return;
+    if (ctimer_now() - t0 <= bound) {
+        if (long_desc == d)
+            long_run = 0;
+        return;
+    }
+    if (long_desc != d) {
+        long_desc = d;
+        long_run = 0;
+    }
+    if (++long_run < LONG_RUN)
+        return;
+    long_run = 0;
     /* Only this thread adds to the word; the recorder or's and and's bits: an atomic and keeps both. */
     atomic_fetch_and_explicit((_Atomic uint64_t *)&__ctimer_counts.counts[d->id], ~CTIMER_COUNT_ON,
                               memory_order_relaxed);

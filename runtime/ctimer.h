@@ -8,6 +8,8 @@
  *     __ctimer_exit(t0);               before every return (or after the method call)
  *     __ctimer_jump();                 before a longjmp
  *
+ * (or, for functions named by cpu= or args=, the capturing entry points below)
+ *
  * and, once per translation unit, a constructor calling
  *
  *     __ctimer_register(__start_ctimer_desc, __stop_ctimer_desc);
@@ -100,6 +102,28 @@ CTIMER_API extern __thread struct ctimer_counts_tls __ctimer_counts __attribute_
  */
 CTIMER_API uint64_t __ctimer_enter(struct ctimer_desc *desc);
 CTIMER_API void __ctimer_exit(uint64_t t0);
+/*
+ * Entry points for functions that capture more than their time (plugin options cpu= and args=).
+ * Functions without those options never reach them: they cost nothing elsewhere.
+ *
+ *     t0 = __ctimer_enter_cpu(&desc);     ...   __ctimer_exit_cpu(t0);
+ *         the thread's CPU time at entry and exit as well (cpu=)
+ *     t0 = __ctimer_enter_args(&desc, flags, a0, a1, a2, a3);   ...   __ctimer_exit_args(t0, flags, ret);
+ *         up to four arguments and the return value, converted to 64 bits (args=); with
+ *         CTIMER_CAPTURE_CPU in flags, the CPU time too
+ *
+ * flags says what is captured: CTIMER_CAPTURE_ARG(i) for argument i (0..3), CTIMER_CAPTURE_RET for
+ * the return value, CTIMER_CAPTURE_CPU for the CPU time.  Values not captured are passed as 0.
+ */
+#define CTIMER_CAPTURE_ARG(i) (1u << (i))
+#define CTIMER_CAPTURE_ARGS_MASK 0xfu
+#define CTIMER_CAPTURE_RET (1u << 4)
+#define CTIMER_CAPTURE_CPU (1u << 5)
+CTIMER_API uint64_t __ctimer_enter_cpu(struct ctimer_desc *desc);
+CTIMER_API void __ctimer_exit_cpu(uint64_t t0);
+CTIMER_API uint64_t __ctimer_enter_args(struct ctimer_desc *desc, uint32_t flags, uint64_t a0, uint64_t a1,
+                                        uint64_t a2, uint64_t a3);
+CTIMER_API void __ctimer_exit_args(uint64_t t0, uint32_t flags, uint64_t ret);
 /*
  * The plugin inserts this before every call of longjmp, _longjmp, siglongjmp and __longjmp_chk in an
  * instrumented function: the frames the jump abandons are closed as unfinished at the next call,

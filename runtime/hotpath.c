@@ -44,15 +44,17 @@ static inline __attribute__((always_inline)) uint64_t stack_position(void)
 #define FAST_CLOCK() ctimer_now()
 #endif
 
-static inline __attribute__((always_inline)) uint64_t enter_event(struct ctimer_desc *desc)
+/* sp: the stack position in __ctimer_enter itself, whatever calls it inlines or makes (the writer
+ * compares the positions of calls made from the same frame). */
+static inline __attribute__((always_inline)) uint64_t enter_event(struct ctimer_desc *desc, uint64_t sp)
 {
     struct ctimer_tls *tl = &ctimer_tls;
     if (!FAST_ROUTE(tl->pos, tl))
-        return ctimer_enter_slow(desc, stack_position());
+        return ctimer_enter_slow(desc, sp);
     uint64_t *p = ctimer_claim(tl, CTIMER_ENTER_WORDS);
     uint64_t t = FAST_CLOCK();
     p[1] = t;
-    p[2] = stack_position();
+    p[2] = sp;
     ctimer_publish_word0(p, (uint64_t)(uintptr_t)desc);
     return t;
 }
@@ -73,10 +75,10 @@ static inline __attribute__((always_inline)) void exit_event(uint64_t t0)
 
 /* A counted function's sampled call (the inline test's countdown went negative): the next gap is
  * picked, and t0 carries CTIMER_T0_SAMPLE so that its exit looks at how long it took (counts.c). */
-static __attribute__((noinline)) uint64_t enter_sampled(struct ctimer_desc *desc)
+static __attribute__((noinline)) uint64_t enter_sampled(struct ctimer_desc *desc, uint64_t sp)
 {
     ctimer_counts_rearm();
-    uint64_t t = enter_event(desc);
+    uint64_t t = enter_event(desc, sp);
     return t ? ctimer_counts_sample_begin(desc, t) : 0;
 }
 
@@ -90,8 +92,8 @@ static __attribute__((noinline)) void exit_sampled(uint64_t t0)
 uint64_t __ctimer_enter(struct ctimer_desc *desc)
 {
     if (__builtin_expect(__ctimer_counts.countdown < 0, 0))
-        return enter_sampled(desc);
-    return enter_event(desc);
+        return enter_sampled(desc, stack_position());
+    return enter_event(desc, stack_position());
 }
 
 void __ctimer_exit(uint64_t t0)

@@ -33,6 +33,11 @@ rejects "${P}min-stmts-scope=tiny" "ctimer-min-stmts-scope=tiny.*expected.*leaf.
 rejects "${P}calls" "ctimer-calls.*needs a value"
 rejects "${P}calls=read,,write" "ctimer-calls=read,,write.*empty pattern"
 rejects "${P}calls=off,read" "ctimer-calls=off,read.*cannot be combined"
+rejects "${P}cpu" "ctimer-cpu.*needs a value"
+rejects "${P}cpu=busy,,f" "ctimer-cpu=busy,,f.*empty pattern"
+rejects "${P}args" "ctimer-args.*needs a value"
+rejects "${P}args=,fib" "ctimer-args=,fib.*empty pattern"
+rejects "${P}arg=fib" "unknown argument.*ctimer-arg\b.*known:.* cpu, args,"
 
 # The control: the same command with a good argument succeeds.
 "$E2E_GCC" -fplugin="$E2E_PLUGIN" "${P}min-stmts=3" -c "$PROGS/fib.c" -o a.out >err.txt 2>&1

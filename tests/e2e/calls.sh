@@ -1,15 +1,15 @@
 #!/bin/bash
-# Library calls timed at the call site (-fplugin-arg-ctimer-calls=blocking, the blocking calls of
+# Library calls timed at the call site, with the defaults (calls=blocking, the blocking calls of
 # libc): usleep(20000) in f is a row of kind 'call', child of f, of 20 to 40 ms, and f's own time is
 # what is left (under 2 ms); write from g is exactly 100 calls, open and close one each, children of
-# their callers in the exact edges; verbose lists each call site.  Without the option (the default
-# for now) and with calls=off none is timed, calls=usleep times only usleep, and exclude= drops one
-# from the set.  At -O0 and -O2.
+# their callers in the exact edges; verbose lists each call site.  calls=blocking said explicitly
+# times the same; with calls=off none is timed, calls=usleep times only usleep, and exclude= drops
+# one from the set.  At -O0 and -O2.
 . "$(dirname "$0")/lib.sh"
 
 for opt in -O0 -O2; do
     o=${opt#-}
-    build_both "calls$o" calls.c "$opt" +verbose +calls=blocking
+    build_both "calls$o" calls.c "$opt" +verbose
     run_both "calls$o" "calls$o"
     expect_eq "$o: stdout" "wrote 100" "$(cat "calls$o.out")"
     expect_eq "$o: verbose call sites" \
@@ -34,12 +34,18 @@ calls.c:22: call close (call site in function main)" \
                      (SELECT calls FROM ${RUN}_edges_named WHERE caller = 'main' AND callee = 'open')")"
     expect_tree "$o"
 
-    for how in off default; do
-        if [ $how = off ]; then build "$how$o" calls.c "$opt" +calls=off; else build "$how$o" calls.c "$opt"; fi
-        run "$how$o" "./$how$o"
-        expect_eq "$o: calls $how: rows of kind call" 0 "$(q "SELECT count(*) FROM ${RUN}_calls WHERE kind = 'call'")"
-        expect_eq "$o: calls $how: f, g, main still timed" "1 1 1" "$(calls f) $(calls g) $(calls main)"
-    done
+    build "off$o" calls.c "$opt" +calls=off
+    run "off$o" "./off$o"
+    expect_eq "$o: calls=off: rows and summary rows of kind call" "0 0" \
+        "$(q "SELECT count(*) FROM ${RUN}_calls WHERE kind = 'call'") $(q "SELECT count(*) FROM ${RUN}_summary WHERE kind = 'call'")"
+    expect_eq "$o: calls=off: f, g, main still timed" "1 1 1" "$(calls f) $(calls g) $(calls main)"
+    expect_ge "$o: calls=off: f's self time (ms) holds the sleep again" 20 \
+        "$(q "SELECT self_ns / 1000000 FROM ${RUN}_summary WHERE function = 'f' AND kind = 'function'")"
+
+    build "blocking$o" calls.c "$opt" +calls=blocking
+    run "blocking$o" "./blocking$o"
+    expect_eq "$o: calls=blocking: calls of usleep, write, open, close" "1 100 1 1" \
+        "$(libcalls usleep) $(libcalls write) $(libcalls open) $(libcalls close)"
 
     build "only$o" calls.c "$opt" +calls=usleep +exclude=nothing
     run "only$o" "./only$o"

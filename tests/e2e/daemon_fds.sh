@@ -9,7 +9,8 @@
 
 for opt in -O0 -O2; do
     o=${opt#-}
-    build_both "daemon$o" daemon_fds.c "$opt"
+    # calls=off: the loop variant's close() calls are as many as the descriptor limit allows
+    build_both "daemon$o" daemon_fds.c "$opt" +calls=off
     for how in loop range; do
         name=${how}_$o
         mkdir "$name.plain.dir" "$name.dir"

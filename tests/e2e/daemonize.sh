@@ -33,8 +33,10 @@ for how in exit _exit; do
               AND k.thread_id = $child")"
     expect_eq "$name: child: unfinished rows (function:depth)" "daemon_body:0" \
         "$(qlist "SELECT function || ':' || depth FROM ${RUN}_calls WHERE unfinished")"
+    expect_eq "$name: child: open, close of /dev/null (calls=blocking, the default)" "1 1" \
+        "$(libcalls open) $(libcalls close)"
     expect_eq "$name: child: runs: pid, ended_at set, end_reason, complete, calls, unfinished" \
-        "$child|1|$reason|1|2000|1" \
+        "$child|1|$reason|1|2002|1" \
         "$(q "SELECT pid, ended_at IS NOT NULL, end_reason, complete, calls, unfinished
               FROM runs WHERE table_name = '$RUN'")"
     expect_tree "$name: child"

@@ -35,9 +35,9 @@ for opt in -O0 -O2; do
         expect_eq "$name: exit status" "$status" "$RC"
         expect_eq "$name: calls and rows of leaf" "1000 1000" "$(calls leaf) $(rows leaf)"
         if [ "$mode" = return ]; then
-            open="" completed=1005 # leaf x 1000, work, end_now, d2, d1, main
+            open="" completed=1006 # leaf x 1000, work, end_now's fflush (calls=blocking), end_now, d2, d1, main
         else
-            open="main:0 d1:1 d2:2 end_now:3" completed=1001
+            open="main:0 d1:1 d2:2 end_now:3" completed=1002 # leaf x 1000, work, end_now's fflush
         fi
         expect_eq "$name: unfinished rows (function:depth)" "$open" \
             "$(qlist "SELECT function || ':' || depth FROM ${RUN}_calls WHERE unfinished ORDER BY depth")"

@@ -41,6 +41,8 @@
 #            qlist SQL                 a one-column result on one line, space-separated
 #            rows FN [STRUCT]          rows of FN (a method's field when STRUCT is given) in $RUN
 #            calls FN [STRUCT]         the exact call count of FN in ${RUN}_summary
+#            librows FN, libcalls FN   the same for the library function FN timed at its call sites
+#                                      (kind call: calls=)
 # Checking   expect_eq WHAT EXPECTED ACTUAL, expect_le WHAT LIMIT ACTUAL, expect_ge WHAT LIMIT ACTUAL,
 #            expect_match WHAT REGEX ACTUAL,
 #            expect_tree WHAT          invariants of the call tree in $RUN, and its summary equal to
@@ -254,6 +256,14 @@ calls() {
     q "SELECT coalesce(sum(calls), 0) FROM ${RUN}_summary WHERE $(_where_fn "$@")"
 }
 
+librows() {
+    q "SELECT count(*) FROM ${RUN}_calls WHERE function = '$1' AND kind = 'call'"
+}
+
+libcalls() {
+    q "SELECT coalesce(sum(calls), 0) FROM ${RUN}_summary WHERE function = '$1' AND kind = 'call'"
+}
+
 # --- checking ---------------------------------------------------------------------------------
 
 expect_eq() {
@@ -310,6 +320,7 @@ expect_tree() {
     # The summary has one row per function (name, file, line) and one per method (struct, field)
     # over all its call sites.
     local key="kind || ':' || CASE WHEN kind = 'method' THEN struct || '.' || function
+                                   WHEN kind = 'call' THEN function
                                    ELSE function || '@' || file || ':' || line END"
     what+=("summary rows whose calls, total_ns or self_ns differ from the completed rows'")
     sql+=("WITH g AS (SELECT $key AS k, count(*) AS n, sum(duration_ns) AS total,

@@ -24,8 +24,9 @@ expect_threshold() {
     expect_eq "$name: completed rows shorter than $ns ns" 0 \
         "$(q "SELECT count(*) FROM ${name}_calls WHERE duration_ns < $ns AND NOT unfinished")"
     expect_le "$name: rows of tiny" "$tiny_max" "$(rows tiny)"
-    expect_eq "$name: rows of nap (2 ms)" 1 "$(rows nap)"
-    expect_eq "$name: calls per function" "main:1 nap:1 tiny:1000" \
+    expect_eq "$name: rows of nap (2 ms) and of its nanosleep (calls=blocking, the default)" "1 1" \
+        "$(rows nap) $(librows nanosleep)"
+    expect_eq "$name: calls per function" "main:1 nanosleep:1 nap:1 tiny:1000" \
         "$(qlist "SELECT function || ':' || calls FROM ${name}_summary ORDER BY function")"
 }
 
@@ -41,11 +42,11 @@ CTIMER_MODE=summary run summary ./options
 expect_eq "summary: exit status" 0 "$RC"
 expect_eq "summary: runs.mode" summary "$(run_info mode)"
 expect_eq "summary: rows" 0 "$(q "SELECT count(*) FROM summary_calls")"
-expect_eq "summary: calls per function" "main:1 nap:1 tiny:1000" \
+expect_eq "summary: calls per function" "main:1 nanosleep:1 nap:1 tiny:1000" \
     "$(qlist "SELECT function || ':' || calls FROM summary_summary ORDER BY function")"
 
 CTIMER_BATCH=1 CTIMER_APP_ID=batch-of-one run batch ./options
-expect_eq "batch=1: rows" 1002 "$(q "SELECT count(*) FROM batch_calls")"
+expect_eq "batch=1: rows (tiny, nap, its nanosleep, main)" 1003 "$(q "SELECT count(*) FROM batch_calls")"
 expect_eq "batch=1: runs.app_id, mode" "batch-of-one|trace" "$(run_info "app_id, mode")"
 expect_tree "batch=1"
 

@@ -19,7 +19,10 @@ for opt in -O0 -O2; do
               WHERE w.function = 'work' AND w.thread_id = m.thread_id")"
     expect_eq "$name: unfinished rows" "main" \
         "$(qlist "SELECT function FROM ${RUN}_calls WHERE unfinished")"
-    expect_eq "$name: runs: ended_at set, end_reason, complete, calls, unfinished" "1|exit|1|10002|1" \
+    # timed at their call sites (calls=blocking, the default): per thread 1 usleep of 50 ms and 10 of
+    # 20 us; the last thread's fflush
+    expect_eq "$name: calls of usleep, fflush" "22 1" "$(libcalls usleep) $(libcalls fflush)"
+    expect_eq "$name: runs: ended_at set, end_reason, complete, calls, unfinished" "1|exit|1|10025|1" \
         "$(q "SELECT ended_at IS NOT NULL, end_reason, complete, calls, unfinished FROM runs
               WHERE table_name = '$RUN'")"
     expect_tree "$name"

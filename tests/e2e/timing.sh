@@ -81,12 +81,15 @@ expect_eq "busy: median estimate / measured (CTIMER_TIMING=all) in [0.5, 2] (${r
     "$(q "SELECT $median BETWEEN 0.5 AND 2")"
 
 # 5. Short for 50 000 calls, then 1 ms per call: counted, then timed again; the long calls are
-#    rows (CTIMER_MIN_NS=0 here: every timed call is a row).  The first long call timed is a sample,
-#    at most 2 (CTIMER_SAMPLE - 1) = 126 calls in, and its thread times phase() from then on.
+#    rows (CTIMER_MIN_NS=0 here: every timed call is a row).  Sampled calls come at most
+#    2 (CTIMER_SAMPLE - 1) = 126 calls apart, and after two long ones in a row the thread times
+#    phase() again: at least 400 - 2 x 127 long calls are rows.
 CTIMER_TIMING= run shortlong ./timing_O0 shortlong
-expect_eq "shortlong: calls of phase" 50200 "$(s phase calls)"
+expect_eq "shortlong: calls of phase" 50400 "$(s phase calls)"
+expect_eq "shortlong: nothing dropped or unfinished" "0|0" \
+    "$(q "SELECT dropped, unfinished FROM runs WHERE table_name = 'shortlong'")"
 expect_eq "shortlong: phase had counted calls" sampled "$(s phase timing)"
-expect_ge "shortlong: long calls that are rows" 70 \
+expect_ge "shortlong: long calls that are rows" 146 \
     "$(q "SELECT count(*) FROM shortlong_calls WHERE function = 'phase' AND duration_ns >= 1000000")"
 
 # 6. count=: counted from its thread's first call, never timed; verbose says so.
@@ -99,8 +102,8 @@ expect_eq "count=: exit status" 0 "$RC"
 expect_eq "count=: calls, timed_calls, timing" "200000|0|counted" "$(s leaf "calls, timed_calls, timing")"
 expect_eq "count=: per thread, 4 threads of 50000" "50000 50000 50000 50000" \
     "$(qlist "SELECT calls FROM count_default_thread_summary WHERE name = 'leaf' ORDER BY thread")"
-expect_eq "count=: thread_totals calls" 200005 \
-    "$(q "SELECT sum(calls) FROM count_default_thread_totals")" # + main, worker x4 (main runs one too)
+expect_eq "count=: thread_totals calls" 200008 \
+    "$(q "SELECT sum(calls) FROM count_default_thread_totals")" # + main, worker x4 (main runs one), pthread_join x3
 
 # 7. Threads under the defaults: exact per thread.
 CTIMER_TIMING= run threads ./timing_O2 threads 4 200000
@@ -139,4 +142,8 @@ if "$E2E_GCC" -fplugin="$E2E_PLUGIN" -fplugin-arg-ctimer-count= -c "$(_src_path 
     fail "count= with no value: compiled"
 fi
 expect_match "count= with no value: named" "ctimer-count.* needs a value" "$(cat bad_count.err)"
+
+# Nothing dropped, and no frame left open, in any run but the killed one (its main never returned).
+expect_eq "runs with dropped or unfinished calls" "die|0|1" \
+    "$(q "SELECT table_name, dropped, unfinished FROM runs WHERE dropped != 0 OR unfinished != 0")"
 finish

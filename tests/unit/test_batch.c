@@ -115,7 +115,7 @@ START_TEST(insert_select_appends_the_batch_in_id_order)
     sqlite3 *db = memdb();
     ck_assert_int_eq(ctimer_batch_attach(db, &b), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db,
-                                  "CREATE TABLE t(id INTEGER PRIMARY KEY, parent, depth, func, start, dur, child, span);"
+                                  "CREATE TABLE t(id INTEGER PRIMARY KEY, parent, depth, func, start, dur, child, span, cpu);"
                                   "CREATE TABLE log(n INTEGER PRIMARY KEY, id);"
                                   "CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log(id) VALUES (new.id); END",
                                   NULL, NULL, NULL),
@@ -127,8 +127,15 @@ START_TEST(insert_select_appends_the_batch_in_id_order)
     ck_assert_str_eq(tu_text(db, "SELECT group_concat(id) FROM (SELECT id FROM log ORDER BY n)"), "1,2,3,4,5,6,7,8,9");
     /* every column of every row arrived */
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM t WHERE parent = id * 10 + 1 AND depth = id * 10 + 2 AND func ="
-                                " id * 10 + 3 AND start = id * 10 + 4 AND dur = id * 10 + 5 AND child = id * 10 + 6"),
+                                " id * 10 + 3 AND start = id * 10 + 4 AND dur = id * 10 + 5 AND child = id * 10 + 6"
+                                " AND span = id * 10 + 7 AND cpu = id * 10 + 8"),
                      9);
+    /* CTIMER_ROW_NULL reads as NULL (cpu where none was recorded), any other value as itself */
+    sqlite3_exec(db, "DELETE FROM t", NULL, NULL, NULL);
+    b.rows[0].v[CTIMER_COL_CPU] = CTIMER_ROW_NULL;
+    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO t SELECT * FROM temp.ctimer_batch", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM t WHERE cpu IS NULL"), 1);
+    ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM t WHERE cpu = id * 10 + 8"), 8);
     /* the next batch replaces the first */
     int64_t more[] = {11, 10};
     fill(more, 2);

@@ -102,7 +102,7 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_str_eq(columns(db, "runs"), "id,table_name,app_id,program,argv,pid,host,started_at,ended_at,calls,"
                                           "dropped,unfinished,rows,clock,ticks_per_us,mode,min_ns,abi,writer_ms,duration_ns,end_reason,"
                      "rows_lost,complete,timing,sample,probe_ns");
-    ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child,span");
+    ck_assert_str_eq(columns(db, "myrun"), "id,parent,depth,func,start,dur,child,span,cpu");
     /* the table's CREATE agrees with the one list of row columns (batch.h) */
     char list[128];
     size_t k = 0;
@@ -113,19 +113,21 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_str_eq(columns(db, "myrun"), list);
     ck_assert_str_eq(columns(db, "myrun_blocks"), "id,thread,depth,start");
     ck_assert_str_eq(columns(db, "myrun_functions"), "id,kind,struct,name,file,line,caller");
-    ck_assert_str_eq(columns(db, "myrun_threads"), "id,tid,name");
+    ck_assert_str_eq(columns(db, "myrun_threads"), "id,tid,name,cpu_ns,wall_ns");
     ck_assert_str_eq(columns(db, "myrun_open"), "id");
-    ck_assert_str_eq(columns(db, "myrun_edges"), "thread,caller,func,calls,total_ns,self_ns,min_ns,max_ns");
+    ck_assert_str_eq(columns(db, "myrun_edges"), "thread,caller,func,calls,total_ns,self_ns,min_ns,max_ns,cpu_ns");
     ck_assert_str_eq(columns(db, "myrun_calls"), "id,parent_id,thread_id,depth,function,struct,kind,file,line,"
-                                                 "start_ns,duration_ns,self_ns,unfinished,last_id");
+                                                 "start_ns,duration_ns,self_ns,unfinished,last_id,cpu_ns");
     ck_assert_str_eq(columns(db, "myrun_summary"), "function,struct,kind,file,line,calls,total_ns,self_ns,avg_ns,"
-                                                   "min_ns,max_ns,threads,timed_calls,timing");
+                                                   "min_ns,max_ns,threads,cpu_ns,timed_calls,timing");
     ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
     ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns,timing");
     ck_assert_str_eq(columns(db, "myrun_counted"), "thread,func,calls");
     ck_assert_str_eq(columns(db, "myrun_thread_summary"), "thread,tid,thread_name,name,kind,struct,file,line,calls,"
                                                           "total_ns,self_ns,avg_ns,min_ns,max_ns,timed_calls,timing");
-    ck_assert_str_eq(columns(db, "myrun_thread_totals"), "thread,tid,thread_name,busy_ns,calls,top_function,top_self_ns");
+    ck_assert_str_eq(columns(db, "myrun_thread_totals"), "thread,tid,thread_name,busy_ns,calls,top_function,top_self_ns,"
+                                                          "cpu_ns,wall_ns");
+    ck_assert_str_eq(columns(db, "myrun_args"), "id,arg0,arg1,arg2,arg3,ret");
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name LIKE 'myrun%'"), 6);
     /* edges is WITHOUT ROWID with the (thread, caller, func) key */
     ck_assert_int_eq(tu_int(db, "SELECT count(*) FROM pragma_index_list('myrun_edges') WHERE origin='pk'"), 1);
@@ -253,9 +255,10 @@ START_TEST(span_gives_children_and_subtrees_as_id_ranges)
     ck_assert_int_eq(ctimer_schema_start_run(db, &ri, "r", "CTIMER_RUN", table, sizeof table, &id, NULL, NULL, err,
                                              sizeof err), 0);
     /* 1 { 2, 3 { 4 } } on one thread, 5 a second root: spans 3, 0, 1, 0, 0 */
-    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO r_blocks VALUES (0, 1, 0, 0); INSERT INTO r_threads VALUES (1, 77, 'm');"
-                                      "INSERT INTO r VALUES (1, 0, 0, 1, 0, 9, 5, 3), (2, 1, 1, 1, 1, 2, 0, 0),"
-                                      " (3, 2, 1, 1, 3, 3, 1, 1), (4, 1, 2, 1, 4, 1, 0, 0), (5, 0, 0, 1, 10, 1, 0, 0)",
+    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO r_blocks VALUES (0, 1, 0, 0); INSERT INTO r_threads VALUES (1, 77, 'm', NULL, NULL);"
+                                      "INSERT INTO r VALUES (1, 0, 0, 1, 0, 9, 5, 3, NULL), (2, 1, 1, 1, 1, 2, 0, 0, NULL),"
+                                      " (3, 2, 1, 1, 3, 3, 1, 1, NULL), (4, 1, 2, 1, 4, 1, 0, 0, NULL),"
+                                      " (5, 0, 0, 1, 10, 1, 0, 0, NULL)",
                                   NULL, NULL, NULL), SQLITE_OK);
     ck_assert_str_eq(tu_text(db, "SELECT group_concat(id || ':' || last_id) FROM (SELECT * FROM r_calls ORDER BY id)"),
                      "1:4,2:2,3:4,4:4,5:5");

@@ -2,7 +2,7 @@
  *   fib N           prints fib(N): 2 F(N+1) - 1 calls of fib
  *   busy N          calls busy() N times, a loop of about 300 ns (ctimer_flush() after 20 001;
  *                   the CPU time of the other calls on stderr)
- *   shortlong       50 000 short calls of phase(), ctimer_flush(), then 200 calls of 1 ms each
+ *   shortlong       50 000 short calls of phase(), ctimer_flush(), then 400 calls of 1 ms each
  *   threads T N     T threads call leaf() N times each (and main calls it N times)
  *   die N           N calls of leaf(), ctimer_flush(), N more, then SIGKILL
  *   fork N          N calls of leaf() in the parent, then a child makes 2 N and exits
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 50000; i++)
             phase(0);
         ctimer_flush(); /* the recorder has seen the short calls: phase() is counted by now */
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 400; i++)
             phase(1);
         puts("shortlong");
     } else if (!strcmp(mode, "threads")) {
