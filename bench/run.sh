@@ -25,7 +25,8 @@ usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIS
   --quick           1 repetition (unless --reps), small inputs, compile time measured once: a
                     smoke test of the whole pipeline, ~5 minutes (mostly building)
   --reps N          repetitions (default: $BENCH_REPS, else 5)
-  --workloads LIST  comma-separated subset of: fib,vtable,threads,sqlite,lua,compile (default: all)
+  --workloads LIST  comma-separated subset of: fib,vtable,threads,sqlite,lua,estimate,compile
+                    (default: all)
   --variants LIST   comma-separated subset of the run variants (plain is always run), e.g.
                     ct-summary,ct-trace,finstr (default: all; see bench/README.md and below)
   --baseline REV    also build revision REV of this repository (a detached git worktree in the
@@ -36,13 +37,23 @@ usage: bash bench/run.sh [--quick] [--reps N] [--workloads LIST] [--variants LIS
   --report DIR      only print the tables again from the results directory DIR of an earlier run
 
 run variants (the build kind in brackets; every ct-* variant but the *-default ones sets its
-CTIMER_MODE and CTIMER_MIN_NS explicitly, so a change of the runtime's defaults does not move them):
+CTIMER_MODE and CTIMER_MIN_NS explicitly, so a change of the runtime's defaults does not move them;
+CTIMER_TIMING is left at its default, adaptive, unless said):
   plain, plain-clang    gcc -O2, clang-14 -O2: the baselines
-  ct-summary            ctimer, placement=late [ctlate]; CTIMER_MODE=summary (aggregates only)
-  ct-min1us             [ctlate] CTIMER_MODE=trace CTIMER_MIN_NS=1000 (rows for calls >= 1 us)
-  ct-trace              [ctlate] CTIMER_MODE=trace CTIMER_MIN_NS=0 (a row for every call)
-  ct-early-summary, ct-early-trace   placement=early [ctearly], as above; fib only
-  ct-default            [ctlate] no CTIMER_* variable but CTIMER_DB: the runtime's defaults
+  ct-default            [ctlate] no CTIMER_* variable but CTIMER_DB: the runtime's defaults (trace
+                        mode, rows for calls >= 5 us, CTIMER_TIMING=adaptive)
+  ct-summary            ctimer, placement=late [ctlate]; CTIMER_MODE=summary (aggregates only),
+                        timing adaptive (short hot functions counted, 1 call in CTIMER_SAMPLE timed)
+  ct-all                [ctlate] CTIMER_MODE=summary CTIMER_TIMING=all: every call timed, what
+                        ct-summary measured before counted calls existed
+  ct-count              [ctcount] -fplugin-arg-ctimer-count=* (every function and method, * matches
+                        STRUCT.FIELD too, counted and never timed); CTIMER_MODE=summary: its cost
+                        over plain is the app-thread cost of a counted call
+  ct-min1us             [ctlate] CTIMER_MODE=trace CTIMER_MIN_NS=1000 CTIMER_TIMING=all (rows for
+                        calls >= 1 us, every call timed, as before counted calls)
+  ct-trace              [ctlate] CTIMER_MODE=trace CTIMER_MIN_NS=0 CTIMER_TIMING=all (a row for
+                        every call)
+  ct-early-summary, ct-early-trace   placement=early [ctearly], as ct-summary and ct-trace; fib only
   the plugin's size-threshold levers, sqlite and lua only, each run with CTIMER_MODE=summary
   (ct-*-summary) and with the runtime's defaults (ct-*-default, only CTIMER_DB set):
   ct-leaf50-*           [ctleaf50] -fplugin-arg-ctimer-min-stmts=50: leaf functions of fewer than
@@ -53,7 +64,8 @@ CTIMER_MODE and CTIMER_MIN_NS explicitly, so a change of the runtime's defaults 
   base-summary, base-trace, base-default   with --baseline REV only: REV's plugin and libctimer.a
                         (+ -lsqlite3: a runtime that writes SQLite itself) [baselate], run with
                         exactly the environment of ct-summary, ct-trace, ct-default (base-default:
-                        sqlite and lua only)
+                        sqlite and lua only).  A REV before counted calls times every call: the
+                        comparison table sets ct-all beside base-summary
   finstr                -finstrument-functions with empty hooks
   uftrace, gprof        -pg: uftrace record, gprof's mcount
   xray-fdr, xray-basic  clang-14 -fxray-instrument -fxray-instruction-threshold=1 (plain-clang, their
@@ -68,7 +80,8 @@ environment:
   BENCH_SQLITE_NPM   npm package spec holding the amalgamation (default sqlite3@6.0.1)
   BENCH_LUA_NPM      npm package spec holding the Lua 5.2 sources in package/lua/src/
                      (default lua.vm.js@0.0.1)
-  BENCH_BUILD_DIR    ctimer build directory (default <repo>/build)
+  BENCH_BUILD_DIR    ctimer build directory (default <repo>/build; point it elsewhere when someone
+                     else builds or tests in build/)
   BENCH_WORK_PARENT  where the work directory is created, on local disk (default /var/tmp)
   BENCH_OUT          results directory (default <work dir>/results, kept)
   BENCH_JOBS         parallel builds of the variants (default: nproc)
@@ -83,7 +96,7 @@ EOF
 # ---------------------------------------------------------------------------------------------
 QUICK=0
 REPS=${BENCH_REPS:-5}
-WORKLOADS=fib,vtable,threads,sqlite,lua,compile
+WORKLOADS=fib,vtable,threads,sqlite,lua,estimate,compile
 ONLY_VARIANTS=
 INSTALL=1
 KEEP=0
@@ -118,7 +131,7 @@ done
 HEAVY_REPS=${BENCH_HEAVY_REPS:-$((REPS < 3 ? REPS : 3))}
 [[ $HEAVY_REPS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: BENCH_HEAVY_REPS must be a positive integer" >&2; exit 2; }
 for w in ${WORKLOADS//,/ }; do
-    case $w in fib | vtable | threads | sqlite | lua | compile) ;; *) echo "run.sh: unknown workload '$w'" >&2; exit 2 ;; esac
+    case $w in fib | vtable | threads | sqlite | lua | estimate | compile) ;; *) echo "run.sh: unknown workload '$w'" >&2; exit 2 ;; esac
 done
 has_workload() { [[ ",$WORKLOADS," == *",$1,"* ]]; }
 
@@ -139,6 +152,7 @@ if [[ $QUICK == 1 ]]; then
     THREAD_CALLS=150000
     SQLITE_ROWS=10000
     LUA_ROUNDS=2
+    EST_CALLS=200000
     COMPILE_REPS=1
 else
     FIB_N=32
@@ -147,6 +161,7 @@ else
     THREAD_CALLS=1500000
     SQLITE_ROWS=100000
     LUA_ROUNDS=10 # ~0.21 s plain on a 2-core VM, like the Lua run quoted in the issue
+    EST_CALLS=1000000 # issue 9: a ~300 ns function called 1 M times
     COMPILE_REPS=3
 fi
 
@@ -365,6 +380,8 @@ kind_flags() { # KIND
     ctlate) CF+=(-fplugin="$PLUGIN") LIBS=("${RT_LIBS[@]}") ;;
     baselate) CF+=(-fplugin="$BASE_PLUGIN") LIBS=("${BASE_RT_LIBS[@]}") ;; # --baseline REV, placement=late
     ctearly) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-placement=early) LIBS=("${RT_LIBS[@]}") ;;
+    # count=*: every function and method (STRUCT.FIELD) counted, never timed (ct-count)
+    ctcount) CF+=(-fplugin="$PLUGIN" '-fplugin-arg-ctimer-count=*') LIBS=("${RT_LIBS[@]}") ;;
     # The size-threshold levers (real programs only), all placement=late: see LEVER_KINDS.
     ctleaf50) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-min-stmts=50) LIBS=("${RT_LIBS[@]}") ;;
     ctnoloop50) CF+=(-fplugin="$PLUGIN" -fplugin-arg-ctimer-min-stmts=50 -fplugin-arg-ctimer-min-stmts-scope=noloop)
@@ -447,6 +464,14 @@ build_group() {
             case $b in
             luac) continue ;;
             lua) $CC "${CF[@]}" "${LUA_CF[@]}" -Dmain=ctb_program_main -c "$f" -o "$d/$b.o" ;;
+            lstate)
+                # A fixed string-hash seed (stock Lua mixes time(NULL) and two addresses into it):
+                # every variant and rep then makes the same calls, so that counts can be compared
+                # exactly (with the stock seed they vary by about 2 000 from run to run).
+                sed 's/^  g->seed = makeseed(L);$/  g->seed = 0x9e3779b9u; (void)makeseed; \/* ctimer bench: fixed seed *\//' \
+                    "$f" >"$d/lstate.c"
+                grep -q 'ctimer bench: fixed seed' "$d/lstate.c" || { echo "lstate.c: no g->seed = makeseed(L) line" >&2; exit 1; }
+                $CC "${CF[@]}" "${LUA_CF[@]}" -I"$LUA_DIR" -c "$d/lstate.c" -o "$d/$b.o" ;;
             *) $CC "${CF[@]}" "${LUA_CF[@]}" -c "$f" -o "$d/$b.o" ;;
             esac
             objs+=("$d/$b.o")
@@ -486,6 +511,9 @@ groups_for() { # WORKLOAD
     local g="plain clang ctlate finstr+finstrcount pg+pgcount xray" k v
     [[ $1 == fib ]] && g+=" ctearly"
     for v in $(variants_for "$1"); do
+        if [[ $v == ct-count ]]; then g+=" ctcount"; break; fi
+    done
+    for v in $(variants_for "$1"); do
         if [[ $v == base-* ]]; then g+=" baselate"; break; fi
     done
     if is_real_program "$1"; then
@@ -503,7 +531,7 @@ build_all() {
     local w g job failed=()
     local -a jobs_list=()
     # The real programs' groups first: they take longest.
-    for w in sqlite lua fib vtable threads; do
+    for w in sqlite lua fib vtable threads estimate; do
         has_workload "$w" || continue
         for g in $(groups_for "$w"); do jobs_list+=("$w.$g"); done
     done
@@ -555,6 +583,7 @@ has_workload vtable && CASES+=(vtable)
 if has_workload threads; then for t in "${THREAD_COUNTS[@]}"; do CASES+=("threads-$t"); done; fi
 has_workload sqlite && CASES+=(sqlite)
 has_workload lua && CASES+=(lua)
+has_workload estimate && CASES+=(estimate)
 
 case_setup() { # CASE: sets WL (workload) and ARGS
     case $1 in
@@ -563,13 +592,14 @@ case_setup() { # CASE: sets WL (workload) and ARGS
     threads-*) WL=threads ARGS=("${1#threads-}" "$THREAD_CALLS") ;;
     sqlite) WL=sqlite ARGS=(-batch :memory: ".read $WORK/sql/customers.sql" ".read $BENCH/sqlite_workload.sql") ;;
     lua) WL=lua ARGS=("$BENCH/lua_workload.lua" "$LUA_ROUNDS") ;;
+    estimate) WL=estimate ARGS=("$EST_CALLS") ;;
     esac
 }
 
-# usage() says what each variant is.  ct-default and the lever variants (ct-leaf50-*,
+# usage() says what each variant is.  base-default and the lever variants (ct-leaf50-*,
 # ct-noloop50-*) run on the real programs only: on the small workloads every function is tiny, so a
 # size threshold would leave nothing (or everything) to time, and they would only lengthen the run.
-ALL_VARIANTS=(plain plain-clang ct-default base-default ct-summary base-summary ct-min1us ct-trace base-trace
+ALL_VARIANTS=(plain plain-clang ct-default base-default ct-summary base-summary ct-all ct-count ct-min1us ct-trace base-trace
     ct-early-summary ct-early-trace
     ct-leaf50-summary ct-leaf50-default ct-noloop50-summary ct-noloop50-default
     ct-noloop50-nm-summary ct-noloop50-nm-default
@@ -578,7 +608,7 @@ variants_for() { # CASE
     local v out=()
     for v in "${ALL_VARIANTS[@]}"; do
         [[ $v == ct-early-* && $1 != fib ]] && continue
-        [[ ($v == ct-default || $v == base-default || $v == ct-leaf50-* || $v == ct-noloop50-*) ]] && ! is_real_program "$1" && continue
+        [[ ($v == base-default || $v == ct-leaf50-* || $v == ct-noloop50-*) ]] && ! is_real_program "$1" && continue
         [[ $v == base-* && -z $BASE_REV ]] && continue
         # plain-clang is the XRay variants' baseline: run whenever one of them is.
         [[ $v == plain-clang && ( -z $ONLY_VARIANTS || ",$ONLY_VARIANTS," == *",xray-"* ) ]] && { out+=("$v"); continue; }
@@ -590,7 +620,7 @@ variants_for() { # CASE
 variant_kind() { # VARIANT -> build kind
     case $1 in
     plain) echo plain ;; plain-clang) echo clang ;;
-    base-*) echo baselate ;; ct-early-*) echo ctearly ;; ct-leaf50-*) echo ctleaf50 ;;
+    base-*) echo baselate ;; ct-early-*) echo ctearly ;; ct-leaf50-*) echo ctleaf50 ;; ct-count) echo ctcount ;;
     ct-noloop50-nm-*) echo ctnoloop50-nomethods ;; ct-noloop50-*) echo ctnoloop50 ;; ct-*) echo ctlate ;;
     finstr) echo finstr ;; uftrace | gprof) echo pg ;; xray-*) echo xray ;;
     esac
@@ -666,7 +696,7 @@ run_counts() {
 # ct_stats CASE VARIANT REP DB: one line of ct.tsv from the run's database
 ct_stats() {
     local c=$1 v=$2 rep=$3 db=$4 t line tb=0
-    [[ -f $db ]] || { printf '%s\t%s\t%s\tNODB\t0\t0\t0\t0\t0\t0\t0\t0\t0\n' "$c" "$v" "$rep" >>"$OUT/ct.tsv"; return; }
+    [[ -f $db ]] || { printf '%s\t%s\t%s\tNODB\t0\t0\t0\t0\t0\t0\t0\t0\t0\t\t\t\t\t\n' "$c" "$v" "$rep" >>"$OUT/ct.tsv"; return; }
     t=$(sqlite3 "$db" "SELECT table_name FROM runs ORDER BY id DESC LIMIT 1" 2>>"$OUT/ct.err" || true)
     line=$(sqlite3 -separator $'\t' "$db" "SELECT rows, calls, dropped, unfinished,
         CAST(round((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS INTEGER),
@@ -677,7 +707,16 @@ ct_stats() {
         tb=$(sqlite3 "$db" "SELECT coalesce(sum(pgsize), 0) FROM dbstat
              WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name IN ('$t', '${t}_blocks'))" 2>/dev/null || echo 0)
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$t" "$line" "$(stat -c %s "$db")" "$tb" >>"$OUT/ct.tsv"
+    # Counted calls (issue 9): the calls timed, summed over _summary (empty for a runtime without the
+    # column), and for the estimate case the calibrated function's total_ns, timed_calls, calls, timing.
+    local timed est=$'\t\t\t'
+    timed=$(sqlite3 "$db" "SELECT coalesce(sum(timed_calls), 0) FROM \"${t}_summary\"" 2>/dev/null || true)
+    if [[ $c == estimate ]]; then
+        est=$(sqlite3 -separator $'\t' "$db" "SELECT total_ns, timed_calls, calls, timing FROM \"${t}_summary\"
+            WHERE function = 'calibrated' AND kind = 'function'" 2>>"$OUT/ct.err" || true)
+        [[ -n $est ]] || est=$'\t\t\t'
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$v" "$rep" "$t" "$line" "$(stat -c %s "$db")" "$tb" "$timed" "$est" >>"$OUT/ct.tsv"
 }
 
 run_one() { # CASE VARIANT REP
@@ -699,10 +738,13 @@ run_one() { # CASE VARIANT REP
         *-default) envs=(CTIMER_DB="$db") ;;
         *)
             envs=(CTIMER_DB="$db" CTIMER_RUN="b_${c//-/_}_${v//-/_}_$rep" CTIMER_APP_ID="bench-$c")
+            # CTIMER_TIMING: adaptive (the default) unless the variant needs every call timed.  A
+            # baseline before counted calls ignores the variable.
             case $v in
-            *-summary) envs+=(CTIMER_MODE=summary) ;;
-            *-min1us) envs+=(CTIMER_MODE=trace CTIMER_MIN_NS=1000) ;;
-            *-trace) envs+=(CTIMER_MODE=trace CTIMER_MIN_NS=0) ;;
+            *-summary | ct-count) envs+=(CTIMER_MODE=summary) ;;
+            ct-all) envs+=(CTIMER_MODE=summary CTIMER_TIMING=all) ;;
+            *-min1us) envs+=(CTIMER_MODE=trace CTIMER_MIN_NS=1000 CTIMER_TIMING=all) ;;
+            *-trace) envs+=(CTIMER_MODE=trace CTIMER_MIN_NS=0 CTIMER_TIMING=all) ;;
             *) die "run variant $v: no CTIMER_MODE/CTIMER_MIN_NS for it" ;;
             esac
             ;;
@@ -767,6 +809,7 @@ case_title() {
     threads-*) echo "threads: ${1#threads-} thread(s), $THREAD_CALLS calls of step() in total" ;;
     sqlite) echo "sqlite: SQLite ${SQLITE_VERSION:-} shell on :memory:, $SQLITE_ROWS orders + $((SQLITE_ROWS / 5)) customers" ;;
     lua) echo "lua: Lua ${LUA_VERSION:-} interpreter running lua_workload.lua, ${LUA_ROUNDS:-} rounds" ;;
+    estimate) echo "estimate: a calibrated ~300 ns function (256 dependent multiply-adds), ${EST_CALLS:-} calls" ;;
     esac
 }
 
@@ -778,7 +821,8 @@ CREATE TABLE raw(c TEXT, v TEXT, rep INT, rc INT, pwall_us INT, user_s REAL, sys
                  awall_ns INT, acpu_ns INT, out_ok INT, log_bytes INT, twall_us INT);
 CREATE TABLE counts(c TEXT, k TEXT, calls INT);
 CREATE TABLE ct(c TEXT, v TEXT, rep INT, tbl TEXT, rows INT, calls INT, dropped INT, unfinished INT,
-                span_ms INT, summary_calls INT, writer_ms INT, db_bytes INT, table_bytes INT);
+                span_ms INT, summary_calls INT, writer_ms INT, db_bytes INT, table_bytes INT,
+                timed_calls INT, est_total_ns INT, est_timed INT, est_calls INT, est_timing TEXT);
 CREATE TABLE compile(k TEXT, rep INT, ms INT);
 .mode tabs
 .import '$OUT/raw.tsv' raw
@@ -790,7 +834,8 @@ CREATE TABLE vinfo(v TEXT PRIMARY KEY, o REAL, base TEXT, ck TEXT);
 INSERT INTO vinfo VALUES
  ('plain', 1, 'plain', NULL), ('plain-clang', 2, 'plain', NULL),
  ('ct-default', 3, 'plain', 'db'), ('base-default', 3.5, 'plain', 'db'),
- ('ct-summary', 4, 'plain', 'db'), ('base-summary', 4.5, 'plain', 'db'), ('ct-min1us', 5, 'plain', 'db'),
+ ('ct-summary', 4, 'plain', 'db'), ('base-summary', 4.5, 'plain', 'db'),
+ ('ct-all', 4.6, 'plain', 'db'), ('ct-count', 4.7, 'plain', 'db'), ('ct-min1us', 5, 'plain', 'db'),
  ('ct-trace', 6, 'plain', 'db'), ('base-trace', 6.5, 'plain', 'db'),
  ('ct-early-summary', 7, 'plain', 'db'), ('ct-early-trace', 8, 'plain', 'db'),
  ('ct-leaf50-summary', 9, 'plain', 'db'), ('ct-leaf50-default', 10, 'plain', 'db'),
@@ -905,6 +950,8 @@ report() {
         if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM x WHERE v LIKE 'base-%'") != 0 ]]; then
             echo "### Current runtime (ct-*) against the baseline${BASE_COMMIT:+ ${BASE_COMMIT:0:7}} (base-*): medians, and new / baseline"
             echo
+            echo "(mode all: ct-all, every call timed, beside base-summary: a baseline before counted calls times every call)"
+            echo
             md "WITH p AS (SELECT n.c, substr(n.v, 4) AS mode, n.o,
                                  (n.acpu - n.b_acpu) / n.calls AS n_ns, (b.acpu - b.b_acpu) / b.calls AS b_ns,
                                  n.pwall / n.b_pwall AS n_x, b.pwall / b.b_pwall AS b_x,
@@ -914,8 +961,9 @@ report() {
                                  CASE WHEN b.rows > 0 THEN b.rows / b.pwall * 1000 END AS b_rt,
                                  CASE WHEN n.rows > 0 THEN (SELECT max(table_bytes) FROM ct WHERE ct.c = n.c AND ct.v = n.v AND ct.rep = 1) / n.rows END AS n_bpr,
                                  CASE WHEN b.rows > 0 THEN (SELECT max(table_bytes) FROM ct WHERE ct.c = b.c AND ct.v = b.v AND ct.rep = 1) / b.rows END AS b_bpr
-                          FROM x AS n JOIN x AS b ON b.c = n.c AND b.v = 'base-' || substr(n.v, 4)
-                          WHERE n.v IN ('ct-default', 'ct-summary', 'ct-trace') AND n.calls > 0 AND b.calls > 0)
+                          FROM x AS n JOIN x AS b ON b.c = n.c
+                               AND b.v = CASE n.v WHEN 'ct-all' THEN 'base-summary' ELSE 'base-' || substr(n.v, 4) END
+                          WHERE n.v IN ('ct-default', 'ct-summary', 'ct-all', 'ct-trace') AND n.calls > 0 AND b.calls > 0)
                 SELECT c AS \"case\", mode,
                        printf('%.1f', n_ns) AS \"ns/call CPU new\", printf('%.1f', b_ns) AS \"baseline\", printf('%.2f', n_ns / b_ns) AS \"new/base\",
                        printf('%.2f', n_x) AS \"process wall × plain new\", printf('%.2f', b_x) AS \"baseline \", printf('%.2f', n_x / b_x) AS \"new/base \",
@@ -929,6 +977,9 @@ report() {
                        CASE WHEN b_bpr IS NULL THEN '' ELSE printf('%.1f', b_bpr) END AS \"baseline   \"
                 FROM p ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = p.c), o"
             echo
+        fi
+        if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM ct") != 0 ]]; then
+            report_counts
         fi
         local tc=()
         for c in "${CASES[@]}"; do [[ $c == threads-* ]] && tc+=("$c"); done
@@ -953,6 +1004,82 @@ report() {
         fi
     } >"$OUT/results.md"
     cat "$OUT/results.md"
+    if grep -q 'NOT EXACT\|DIFFERS' "$OUT/results.md"; then
+        say "WARNING: some call counts are not exact or some output differs from plain's: see 'NOT EXACT' / 'DIFFERS' in $OUT/results.md"
+    fi
+}
+
+# report_counts: issue 9's invariant (exact counts in every mode) and targets, from report.db.
+report_counts() {
+    # Each ctimer variant's sum of _summary.calls, in every rep, against its reference: ct-all (the same
+    # build with every call timed) for the placement=late builds and for count=* (ct-count, the same
+    # functions counted); ct-early-trace for ct-early-summary; the -summary sibling for the lever
+    # builds' -default; base-summary for the other base-*.  runs.calls must say the same.
+    echo "### Call counts: sum of \`calls\` in \`_summary\`, every rep, against the reference variant (exact = every rep equal to every rep of the reference, and to \`runs.calls\`)"
+    echo
+    md "WITH r AS (SELECT DISTINCT c, v, CASE WHEN v IN ('ct-default', 'ct-summary', 'ct-count', 'ct-min1us', 'ct-trace') THEN 'ct-all'
+                                    WHEN v = 'ct-early-summary' THEN 'ct-early-trace'
+                                    WHEN v LIKE 'ct-%-default' THEN substr(v, 1, length(v) - 8) || '-summary'
+                                    WHEN v IN ('base-default', 'base-trace') THEN 'base-summary' ELSE v END AS ref FROM ct),
+            s AS (SELECT r.c, r.v, r.ref, count(*) AS n, min(ct.summary_calls) AS lo, max(ct.summary_calls) AS hi,
+                         sum(ct.calls <> ct.summary_calls) AS runs_diff,
+                         (SELECT min(summary_calls) FROM ct AS q WHERE q.c = r.c AND q.v = r.ref) AS rlo,
+                         (SELECT max(summary_calls) FROM ct AS q WHERE q.c = r.c AND q.v = r.ref) AS rhi,
+                         avg(CASE WHEN ct.summary_calls > 0 AND ct.timed_calls <> '' THEN 1.0 * ct.timed_calls / ct.summary_calls END) AS tshare
+                  FROM r JOIN ct USING (c, v) GROUP BY r.c, r.v)
+       SELECT s.c AS \"case\", s.v AS variant, s.n AS n, s.lo AS \"calls min\", s.hi AS \"calls max\",
+              s.ref AS reference, s.rlo AS \"ref min\", s.rhi AS \"ref max\",
+              coalesce((SELECT calls FROM counts WHERE counts.c = s.c AND counts.k = 'pgcount'), '') AS \"mcount (gcc -pg)\",
+              CASE WHEN s.tshare IS NULL THEN '' ELSE printf('%.4f', s.tshare) END AS \"timed_calls / calls\",
+              CASE WHEN s.lo = s.hi AND s.lo = s.rlo AND s.rlo = s.rhi AND s.runs_diff = 0 THEN 'exact'
+                   ELSE 'NOT EXACT: ' || (s.hi - s.lo) || ' within, ' || (max(s.hi, s.rhi) - min(s.lo, s.rlo)) || ' with ref, '
+                        || s.runs_diff || ' runs.calls differ' END AS verdict
+       FROM s JOIN vinfo i USING (v) ORDER BY (SELECT min(rowid) FROM raw WHERE raw.c = s.c), i.o"
+    echo
+    if [[ $(sqlite3 "$WORK/report.db" "SELECT count(*) FROM ct WHERE c = 'estimate' AND est_total_ns <> ''") != 0 ]]; then
+        echo "### estimate: the calibrated function's \`_summary\` row (medians; ratio = its total_ns / ct-all's, every call timed)"
+        echo
+        md "WITH m AS (SELECT v, est_total_ns AS t, est_timed AS tc, est_calls AS nc, est_timing AS tm,
+                              row_number() OVER (PARTITION BY v ORDER BY est_total_ns) AS rn, count(*) OVER (PARTITION BY v) AS n
+                       FROM ct WHERE c = 'estimate' AND est_total_ns <> ''),
+                 med AS (SELECT v, avg(t) AS t, max(n) AS n FROM m WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY v),
+                 pr AS (SELECT a.v, min(1.0 * a.est_total_ns / b.est_total_ns) AS lo, max(1.0 * a.est_total_ns / b.est_total_ns) AS hi
+                        FROM ct AS a JOIN ct AS b ON b.c = a.c AND b.v = 'ct-all' AND b.rep = a.rep
+                        WHERE a.c = 'estimate' AND a.est_total_ns <> '' AND b.est_total_ns <> '' GROUP BY a.v)
+            SELECT med.v AS variant, med.n AS n, printf('%.1f', med.t / 1e6) AS \"total_ms (median)\",
+                   printf('%.1f', med.t / (SELECT max(est_calls) FROM ct WHERE c = 'estimate' AND v = med.v)) AS \"ns per call\",
+                   printf('%.4f', med.t / (SELECT t FROM med AS b WHERE b.v = 'ct-all')) AS \"ratio to ct-all (medians)\",
+                   coalesce(printf('%.4f – %.4f', pr.lo, pr.hi), '') AS \"per-rep ratios (same rep)\",
+                   (SELECT group_concat(DISTINCT est_timing) FROM ct WHERE c = 'estimate' AND v = med.v) AS timing,
+                   (SELECT min(est_timed) || CASE WHEN min(est_timed) <> max(est_timed) THEN '–' || max(est_timed) ELSE '' END FROM ct WHERE c = 'estimate' AND v = med.v) AS timed_calls,
+                   (SELECT min(est_calls) || CASE WHEN min(est_calls) <> max(est_calls) THEN '–' || max(est_calls) ELSE '' END FROM ct WHERE c = 'estimate' AND v = med.v) AS calls
+            FROM med JOIN vinfo i USING (v) LEFT JOIN pr USING (v) ORDER BY i.o"
+        echo
+    fi
+    # Issue 9's targets, from the tables above (medians).
+    echo "### Issue 9 targets (medians of this run)"
+    echo
+    md "WITH t(o, what, target, val) AS (
+          SELECT 1, 'lua: process wall × plain, defaults (ct-default)', '≤ 2.5', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'lua' AND v = 'ct-default') UNION ALL
+          SELECT 2, 'lua: ct-summary × plain', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'lua' AND v = 'ct-summary') UNION ALL
+          SELECT 3, 'lua: gprof × plain (anchor)', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'lua' AND v = 'gprof') UNION ALL
+          SELECT 4, 'lua: finstr × plain (anchor)', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'lua' AND v = 'finstr') UNION ALL
+          SELECT 5, 'sqlite: process wall × plain, defaults (ct-default)', '≤ 2', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'ct-default') UNION ALL
+          SELECT 6, 'sqlite: ct-summary × plain', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'ct-summary') UNION ALL
+          SELECT 7, 'sqlite: gprof × plain (anchor)', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'gprof') UNION ALL
+          SELECT 8, 'sqlite: finstr × plain (anchor)', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'finstr') UNION ALL
+          SELECT 9, 'counted call, app CPU ns/call (ct-count): ' || c, '≤ 2', printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE v = 'ct-count' AND calls > 0 UNION ALL
+          SELECT 10, 'empty -finstrument-functions hooks, ns/call (anchor): ' || c, '', printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE v = 'finstr' AND calls > 0 AND c IN ('fib', 'threads-1', 'vtable') UNION ALL
+          SELECT 11, 'fib: app CPU ns/call, defaults (ct-default)', '≤ 4', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'ct-default') UNION ALL
+          SELECT 12, 'fib: app CPU ns/call, ct-summary', '≤ 4', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'ct-summary') UNION ALL
+          SELECT 13, 'fib: app CPU ns/call, CTIMER_TIMING=all (ct-all)', 'unchanged (17.9 before)', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'ct-all') UNION ALL
+          SELECT 14, 'fib: app CPU ns/call, baseline (base-summary)', '', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'base-summary') UNION ALL
+          SELECT 15, 'estimate: total_ns defaults / TIMING=all (medians)', '0.90 – 1.10',
+                 (SELECT printf('%.4f', d.t / a.t) FROM
+                   (SELECT avg(est_total_ns) AS t FROM (SELECT est_total_ns, row_number() OVER (ORDER BY est_total_ns) AS rn, count(*) OVER () AS n FROM ct WHERE c = 'estimate' AND v = 'ct-default' AND est_total_ns <> '') WHERE rn IN ((n + 1) / 2, (n + 2) / 2)) AS d,
+                   (SELECT avg(est_total_ns) AS t FROM (SELECT est_total_ns, row_number() OVER (ORDER BY est_total_ns) AS rn, count(*) OVER () AS n FROM ct WHERE c = 'estimate' AND v = 'ct-all' AND est_total_ns <> '') WHERE rn IN ((n + 1) / 2, (n + 2) / 2)) AS a))
+       SELECT what AS measure, target, coalesce(val, '') AS measured FROM t WHERE val IS NOT NULL ORDER BY o"
+    echo
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1034,7 +1161,7 @@ main() {
     LOAD_TIMED=$(cut -d' ' -f1-3 /proc/loadavg)
     TIMED_START=$(date -u +%H:%M)
     [[ ${#CASES[@]} -gt 0 ]] && run_all
-    declare -p QUICK REPS HEAVY_REPS COMPILE_REPS FIB_N VTABLE_ARGS THREAD_CALLS SQLITE_ROWS SQLITE_NPM \
+    declare -p QUICK REPS HEAVY_REPS COMPILE_REPS FIB_N VTABLE_ARGS THREAD_CALLS SQLITE_ROWS SQLITE_NPM EST_CALLS \
         SQLITE_VERSION LUA_ROUNDS LUA_NPM LUA_VERSION BASE_REV BASE_COMMIT CMDLINE >"$OUT/params.sh" 2>/dev/null || true
     echo
     describe_machine
