@@ -56,25 +56,28 @@ expect_eq "fib_nosample: calls, timed_calls, timing, total_ns" "$n|0|counted|" \
     "$(s fib "calls, timed_calls, timing, total_ns")"
 
 # 4. A calibrated function of ~300 ns called 1 M times: exact calls, sampled, and its estimated
-#    total close to what timing every call measures.  Machines are noisy (two runs of the same
-#    program differ by 2x on a loaded one, and preemptions land in timed calls, rarely in sampled
-#    ones), so: the estimate against the loop's CPU time in the same run, and the median of three
-#    interleaved pairs of runs against CTIMER_TIMING=all, with generous bounds; bench/README.md
-#    has the ratio measured on a quiet machine.
+#    total close to what timing every call measures.  Machines are noisy: two runs of the same
+#    program differ by 2x on a loaded one, and one preempted sample of 10 ms moves the mean of
+#    15 000 samples by 0.7 us.  So: the estimate is checked against its definition (calls x the
+#    mean timed call, from the rows of the timed calls); the median timed call, which preemptions
+#    do not move, against the loop's CPU time in the same run; and the median of three interleaved
+#    pairs of runs against CTIMER_TIMING=all, with generous bounds.  bench/README.md has the ratio
+#    measured on a quiet machine.
 ratios=()
 for i in 1 2 3; do
     CTIMER_TIMING=all CTIMER_MODE=summary run busy_all$i ./timing_O2 busy 1000000
     all_total=$(s busy total_ns)
-    CTIMER_TIMING= CTIMER_MODE=summary CTIMER_RUN=busy$i run busy$i ./timing_O2 busy 1000000
+    CTIMER_TIMING= run busy$i ./timing_O2 busy 1000000
     expect_eq "busy$i: calls, timing" "1000000|sampled" "$(s busy "calls, timing")"
     expect_le "busy$i: timed calls (one in ~64 once counted)" 600000 "$(s busy timed_calls)"
+    expect_eq "busy$i: total_ns = calls x the mean of the timed calls' rows" 1 \
+        "$(q "SELECT abs(total_ns - (SELECT 1000000.0 * avg(duration_ns) FROM ${RUN}_calls WHERE function = 'busy'))
+              <= 1000 FROM ${RUN}_summary WHERE function = 'busy'")"
     ratios+=("$(q "SELECT round(1.0 * total_ns / $all_total, 3) FROM ${RUN}_summary WHERE function = 'busy'")")
-    # the mean timed call, times the calls after the switch, against their loop's CPU time
     loop=$(sed -n 's/^loop_ns //p' "busy$i.err")
-    expect_eq "busy$i: estimate of the calls after the switch / their CPU time in [0.7, 1.3]" 1 \
-        "$(q "WITH after AS (SELECT sum(e.calls) AS t, sum(e.total_ns) AS ns FROM ${RUN}_edges e
-               JOIN ${RUN}_functions f ON f.id = e.func WHERE f.name = 'busy')
-              SELECT (SELECT ns FROM after) * 1.0 / (SELECT t FROM after) * 979999 / $loop BETWEEN 0.7 AND 1.3")"
+    expect_eq "busy$i: median timed call x the calls after the switch / their CPU time in [0.7, 1.3]" 1 \
+        "$(q "SELECT duration_ns * 979999.0 / $loop BETWEEN 0.7 AND 1.3 FROM ${RUN}_calls WHERE function = 'busy'
+              ORDER BY duration_ns LIMIT 1 OFFSET (SELECT count(*) / 2 FROM ${RUN}_calls WHERE function = 'busy')")"
 done
 median=$(printf '%s\n' "${ratios[@]}" | sort -g | sed -n 2p)
 expect_eq "busy: median estimate / measured (CTIMER_TIMING=all) in [0.5, 2] (${ratios[*]})" 1 \
