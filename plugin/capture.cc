@@ -11,7 +11,6 @@
 #include "capture.h"
 #include "params.h"
 #include "descriptors.h"
-#include "pass.h"
 #include "tree-dfa.h" /* get_or_create_ssa_default_def */
 
 static GTY (()) tree enter_cpu_decl;

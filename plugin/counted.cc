@@ -28,7 +28,6 @@
 
 #include "counted.h"
 #include "cfgloop.h"
-#include "pass.h"
 #include "descriptors.h"
 
 /* (1) + the asm: returns the int SSA name / temporary that is 1 when the call was counted.

@@ -234,3 +234,20 @@ ctimer_build_module_ctor (void)
       DECL_ATTRIBUTES (node->decl) = tree_cons (get_identifier ("no_instrument_function"),
                                                 NULL_TREE, DECL_ATTRIBUTES (node->decl));
 }
+
+/* The two calls every instrumenter builds on (pass.cc, methods.cc through counted.cc, capture.cc). */
+gcall *
+ctimer_build_enter (tree desc_addr, tree *t0)
+{
+  gcall *call = gimple_build_call (ctimer_enter_fndecl (), 1, desc_addr);
+  *t0 = gimple_in_ssa_p (cfun) ? make_ssa_name (long_long_unsigned_type_node, call)
+                               : create_tmp_var (long_long_unsigned_type_node, "ctimer_t0");
+  gimple_call_set_lhs (call, *t0);
+  return call;
+}
+
+gcall *
+ctimer_build_exit (tree t0)
+{
+  return gimple_build_call (ctimer_exit_fndecl (), 1, t0);
+}

@@ -13,6 +13,11 @@ tree ctimer_desc_addr (int kind, const char *name, const char *strct, const char
 /* DESC_ADDR's id field (the runtime's count slot), as an rvalue to load. */
 tree ctimer_desc_id_ref (tree desc_addr);
 
+/* t0 = __ctimer_enter (DESC_ADDR), as a statement whose lhs is a fresh temporary (an SSA name in
+   SSA form), and __ctimer_exit (T0): what every instrumenter builds on. */
+gcall *ctimer_build_enter (tree desc_addr, tree *t0);
+gcall *ctimer_build_exit (tree t0);
+
 tree ctimer_enter_fndecl (void);
 tree ctimer_exit_fndecl (void);
 tree ctimer_jump_fndecl (void);

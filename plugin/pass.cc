@@ -153,22 +153,6 @@ too_small (function *fun, char *why, size_t len)
   return true;
 }
 
-gcall *
-ctimer_build_enter (tree desc_addr, tree *t0)
-{
-  gcall *call = gimple_build_call (ctimer_enter_fndecl (), 1, desc_addr);
-  *t0 = gimple_in_ssa_p (cfun) ? make_ssa_name (long_long_unsigned_type_node, call)
-                               : create_tmp_var (long_long_unsigned_type_node, "ctimer_t0");
-  gimple_call_set_lhs (call, *t0);
-  return call;
-}
-
-gcall *
-ctimer_build_exit (tree t0)
-{
-  return gimple_build_call (ctimer_exit_fndecl (), 1, t0);
-}
-
 /* A call of longjmp, _longjmp, siglongjmp or __longjmp_chk (what _FORTIFY_SOURCE makes of the
    first two).  __builtin_longjmp is GCC's own, used by nothing that ctimer's users write.  */
 static bool

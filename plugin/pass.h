@@ -10,9 +10,4 @@ void ctimer_register_pass (const char *plugin_name);
 /* Wraps each struct-method call in FUN with enter/exit (methods.cc).  Returns how many. */
 unsigned ctimer_instrument_methods (function *fun, const char *caller);
 
-/* Shared by both instrumenters: t0 = __ctimer_enter (DESC_ADDR), as a statement whose lhs is a
-   fresh temporary (an SSA name in SSA form). */
-gcall *ctimer_build_enter (tree desc_addr, tree *t0);
-gcall *ctimer_build_exit (tree t0);
-
 #endif

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "grow.h"
 #include "stream.h"
 
 /* The capture entry of the innermost frame, new if it has none; NULL when out of memory. */
@@ -25,7 +26,7 @@ static struct capture_entry *top_entry(struct ctimer_wthread *t)
     struct frame *f = &t->st[t->n - 1];
     if (f->cap & CAP_INDEX)
         return &t->caps[(f->cap & CAP_INDEX) - 1];
-    if (ctimer_writer_grow((void **)&t->caps, &t->caps_cap, t->ncaps + 1, sizeof *t->caps, 16) != 0)
+    if (ctimer_grow((void **)&t->caps, &t->caps_cap, t->ncaps + 1, sizeof *t->caps, 16) != 0)
         return NULL;
     struct capture_entry *c = &t->caps[t->ncaps++];
     memset(c, 0, sizeof *c);

@@ -10,6 +10,8 @@
  */
 #include "timing.h"
 
+#include "grow.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,14 +129,8 @@ static void apply(struct ctimer_adapt *t, uint32_t cid, int on, int nosample)
 static void set_mode(struct ctimer_adapt *t, uint32_t fid, struct fstate *s, int mode)
 {
     if (mode != TIMED && !s->listed) {
-        uint32_t *e = t->ever;
-        if (t->never == t->ever_cap) {
-            size_t cap = t->ever_cap ? t->ever_cap * 2 : 64;
-            if (!(e = realloc(t->ever, cap * sizeof *e)))
-                return; /* out of memory: it stays timed (its words would not be read) */
-            t->ever = e;
-            t->ever_cap = cap;
-        }
+        if (ctimer_grow((void **)&t->ever, &t->ever_cap, t->never + 1, sizeof *t->ever, 64) != 0)
+            return; /* out of memory: it stays timed (its words would not be read) */
         t->ever[t->never++] = fid;
         s->listed = 1;
     }

@@ -15,26 +15,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "grow.h"
+
 #include "log.h"
 #include "stream.h"
 
 /* ---------------------------------------------------------------- small helpers */
 
-int ctimer_writer_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : first;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-#define grow ctimer_writer_grow
+#define grow ctimer_grow
 
 static uint64_t agg_hash(uint32_t th, uint32_t caller, uint32_t callee)
 {

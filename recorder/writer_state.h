@@ -168,8 +168,6 @@ void ctimer_capture_marker(struct ctimer_writer *w, struct ctimer_wthread *t, co
  * f's is.  Returns whether f must have a row whatever its duration. */
 int ctimer_capture_close(struct ctimer_wthread *t, struct frame *f, struct frame *parent, int unfinished,
                          int64_t *cpu, struct pending_args *args, int *has_args);
-/* writer.c: the growth rule for every array the writer keeps */
-int ctimer_writer_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first);
 
 /* commit.c: the run's last commit with w->end, and the one line saying what was lost once it is
  * settled.  Returns as ctimer_writer_finish does. */

@@ -19,14 +19,6 @@
 #include "queue.h"
 #include "runtime.h"
 
-uint64_t ctimer_thread_cpu_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * The stack position an enter records must be the one __ctimer_enter would record for the same
  * caller (its rsp at entry: it has no stack frame), or the recorder would take this frame for one a

@@ -40,6 +40,16 @@ static inline uint64_t ctimer_mono_ns(void)
     return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
+/* The calling thread's CPU time in ns, 0 if it cannot be read: the clock cpu= and the thread totals
+ * use (a system call, ~650 ns here: README, "CPU time"). */
+static inline uint64_t ctimer_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* ctimer_mono_ns out of line: keeps the hot path free of a stack frame on the TSC route. */
 uint64_t ctimer_mono_now(void) __attribute__((noinline, visibility("hidden")));
 

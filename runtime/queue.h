@@ -63,8 +63,6 @@ void ctimer_jump_slow(uint64_t sp);
  * NULL when nothing is recorded.  `enter`: the words hold an enter (counted if it is not recorded). */
 uint64_t *ctimer_reserve_slow(struct ctimer_tls *tl, size_t n, int enter);
 
-/* The calling thread's CPU time in ns (capture.c: the clock cpu= and the thread totals use). */
-uint64_t ctimer_thread_cpu_ns(void);
 
 /* Pushes the calling thread's partly filled chunk to the recorder (ctimer_flush, exit). */
 void ctimer_queue_handoff(void);
