@@ -1068,8 +1068,8 @@ report_counts() {
           SELECT 6, 'sqlite: ct-summary × plain', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'ct-summary') UNION ALL
           SELECT 7, 'sqlite: gprof × plain (anchor)', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'gprof') UNION ALL
           SELECT 8, 'sqlite: finstr × plain (anchor)', '', (SELECT printf('%.2f', pwall / b_pwall) FROM x WHERE c = 'sqlite' AND v = 'finstr') UNION ALL
-          SELECT 9, 'counted call, app CPU ns/call (ct-count): ' || c, '≤ 2', printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE v = 'ct-count' AND calls > 0 UNION ALL
-          SELECT 10, 'empty -finstrument-functions hooks, ns/call (anchor): ' || c, '', printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE v = 'finstr' AND calls > 0 AND c IN ('fib', 'threads-1', 'vtable') UNION ALL
+          SELECT 9, 'counted call (ct-count), ns/call: ' || c, '≤ 2', printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE v = 'ct-count' AND calls > 0 UNION ALL
+          SELECT 10, 'empty hooks (finstr), ns/call, anchor: ' || c, '', printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE v = 'finstr' AND calls > 0 AND c IN ('fib', 'threads-1', 'vtable') UNION ALL
           SELECT 11, 'fib: app CPU ns/call, defaults (ct-default)', '≤ 4', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'ct-default') UNION ALL
           SELECT 12, 'fib: app CPU ns/call, ct-summary', '≤ 4', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'ct-summary') UNION ALL
           SELECT 13, 'fib: app CPU ns/call, CTIMER_TIMING=all (ct-all)', 'unchanged (17.9 before)', (SELECT printf('%.1f', (acpu - b_acpu) / calls) FROM x WHERE c = 'fib' AND v = 'ct-all') UNION ALL
