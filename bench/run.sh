@@ -243,6 +243,8 @@ build_ctimer() {
     fi
     PLUGIN=$BUILD/plugin/ctimer.so
     [[ -f $PLUGIN ]] || die "no plugin at $PLUGIN after the build"
+    # The commit built, read now: someone may commit while the benchmark runs.
+    CT_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')
     # The static runtime when there is one: programs then need no rpath.  Since the recorder process
     # (ctimer-recorder, beside the plugin) writes SQLite, libctimer.a calls no sqlite3_* function;
     # -lsqlite3 is added only for a runtime that still does (an older tree in BENCH_BUILD_DIR).
@@ -1089,7 +1091,7 @@ describe_machine() {
     {
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
         echo "- command: \`$CMDLINE\` (reps $REPS; ct-trace, base-trace, uftrace and XRay on vtable/sqlite/lua: $HEAVY_REPS)"
-        echo "- ctimer: commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" status --porcelain -- plugin runtime recorder 2>/dev/null | grep -q . && echo ' + uncommitted changes in plugin/, runtime/ or recorder/') (ct-* variants; linked with ${RT_LIBS[*]##*/})"
+        echo "- ctimer: commit ${CT_COMMIT:-?} when built$(git -C "$REPO" status --porcelain -- plugin runtime recorder 2>/dev/null | grep -q . && echo ' + uncommitted changes in plugin/, runtime/ or recorder/') (ct-* variants; linked with ${RT_LIBS[*]##*/})"
         [[ -n $BASE_COMMIT ]] && echo "- baseline (base-* variants): --baseline $BASE_REV = commit ${BASE_COMMIT:0:7}, $(git -C "$REPO" log -1 --format='%cd' --date=format:'%Y-%m-%d %H:%M' "$BASE_COMMIT" 2>/dev/null)"
         echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores$(lscpu | grep -q '^Hypervisor vendor' && echo " (under $(lscpu | sed -n 's/^Hypervisor vendor: *//p'))")"
         echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
