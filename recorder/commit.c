@@ -142,12 +142,14 @@ static int write_aggregates(struct ctimer_writer *w, const struct run_end *end, 
         sqlite3_bind_int64(s, 7, (int64_t)a->min);
         sqlite3_bind_int64(s, 8, (int64_t)a->max);
         bind_int_or_null(s, 9, a->cpu_calls ? (int64_t)a->cpu : -1);
+        sqlite3_bind_int64(s, 10, (int64_t)a->unfinished);
         rc = step(s);
     }
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_stmt *s = w->st.run_update;
-    sqlite3_bind_int64(s, 1, (int64_t)(w->stats.calls + w->stats.counted));
+    /* every call entered: returned, never returned, counted */
+    sqlite3_bind_int64(s, 1, (int64_t)(w->stats.calls + w->stats.unfinished + w->stats.counted));
     sqlite3_bind_int64(s, 2, (int64_t)w->stats.dropped);
     sqlite3_bind_int64(s, 3, (int64_t)w->stats.unfinished);
     sqlite3_bind_int64(s, 4, (int64_t)(w->stats.rows + (rows_ok ? w->batch.n : 0))); /* as if this commit succeeds */

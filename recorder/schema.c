@@ -157,8 +157,10 @@ static const char *const RUN_SQL[] = {
 
     "CREATE TABLE \"%1$s_open\"(id INTEGER PRIMARY KEY)",
 
+    /* calls: the calls that returned, whose times the sums are; unfinished: those that never did
+     * (longjmp, exit, a lost exit), counted in the views' calls all the same. */
     "CREATE TABLE \"%1$s_edges\"(thread INTEGER, caller INTEGER, func INTEGER, calls INTEGER,"
-    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER, cpu_ns INTEGER,"
+    " total_ns INTEGER, self_ns INTEGER, min_ns INTEGER, max_ns INTEGER, cpu_ns INTEGER, unfinished INTEGER,"
     " PRIMARY KEY(thread, caller, func)) WITHOUT ROWID",
 
     /* Calls that were counted and not timed (CTIMER_TIMING, docs/runtime-design.md "Counted
@@ -198,15 +200,17 @@ static const char *const RUN_SQL[] = {
     "   FROM \"%1$s_functions\"),"
     /* per function id: its timed calls (edges), its counted calls, and the estimated time of the
      * counted calls of its callees, shared out over their callers by timed-edge time */
-    " ef AS (SELECT func, sum(calls) AS timed, sum(total_ns) AS total, sum(self_ns) AS self,"
-    "   min(min_ns) AS mn, max(max_ns) AS mx, sum(cpu_ns) AS cpu FROM \"%1$s_edges\" GROUP BY func),"
+    " ef AS (SELECT func, sum(calls) AS timed, sum(unfinished) AS unf, sum(total_ns) AS total,"
+    "   sum(self_ns) AS self, min(min_ns) AS mn, max(max_ns) AS mx, sum(cpu_ns) AS cpu"
+    "   FROM \"%1$s_edges\" GROUP BY func),"
     " cf AS (SELECT func, sum(calls) AS counted FROM \"%1$s_counted\" GROUP BY func),"
     " est AS (SELECT e.caller AS func, sum(e.total_ns * 1.0 * cf.counted / ef.timed) AS ns"
     "   FROM \"%1$s_edges\" e JOIN cf ON cf.func = e.func JOIN ef ON ef.func = e.func GROUP BY e.caller),"
     " th AS (SELECT thread, func FROM \"%1$s_edges\" UNION SELECT thread, func FROM \"%1$s_counted\"),"
     " grp AS (SELECT min(fk.id) AS rep, fk.kind AS kind, fk.name AS name, fk.gstruct AS gstruct,"
     "   fk.gfile AS gfile, fk.gline AS gline,"
-    "   coalesce(sum(ef.timed), 0) AS timed, coalesce(sum(cf.counted), 0) AS counted,"
+    "   coalesce(sum(ef.timed), 0) AS timed, coalesce(sum(ef.unf), 0) AS unf,"
+    "   coalesce(sum(cf.counted), 0) AS counted,"
     "   coalesce(sum(ef.total), 0) AS total, coalesce(sum(ef.self), 0) AS self,"
     "   coalesce(sum(est.ns), 0) AS child_est, min(ef.mn) AS min_ns, max(ef.mx) AS max_ns,"
     "   sum(ef.cpu) AS cpu_ns"
@@ -216,7 +220,7 @@ static const char *const RUN_SQL[] = {
     " gth AS (SELECT fk.kind AS kind, fk.name AS name, fk.gstruct AS gstruct, fk.gfile AS gfile,"
     "   fk.gline AS gline, count(DISTINCT th.thread) AS threads"
     "   FROM fk JOIN th ON th.func = fk.id GROUP BY fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline),"
-    " val AS (SELECT grp.*, grp.timed + grp.counted AS calls,"
+    " val AS (SELECT grp.*, grp.timed + grp.unf + grp.counted AS calls,"
     "   CASE WHEN grp.counted = 0 THEN grp.total WHEN grp.timed > 0"
     "     THEN CAST(round(grp.total * 1.0 * (grp.timed + grp.counted) / grp.timed) AS INTEGER) END AS total_ns,"
     "   CASE WHEN grp.timed > 0 THEN max(0, CAST(round(grp.self * 1.0 * (grp.timed + grp.counted) / grp.timed"
@@ -224,34 +228,33 @@ static const char *const RUN_SQL[] = {
     "   FROM grp)"
     " SELECT val.name AS function, val.gstruct AS struct, val.kind AS kind, f.file AS file,"
     " f.line AS line, val.calls AS calls, val.total_ns AS total_ns, val.self_ns AS self_ns,"
-    " CASE WHEN val.calls > 0 THEN 1.0 * val.total_ns / val.calls END AS avg_ns,"
+    " CASE WHEN val.calls > val.unf THEN 1.0 * val.total_ns / (val.calls - val.unf) END AS avg_ns,"
     " val.min_ns AS min_ns, val.max_ns AS max_ns, coalesce(gth.threads, 0) AS threads, val.cpu_ns AS cpu_ns,"
-    " val.timed AS timed_calls,"
+    " val.timed + val.unf AS timed_calls, val.unf AS unfinished,"
     " CASE WHEN val.counted = 0 THEN 'exact' WHEN val.timed = 0 THEN 'counted' ELSE 'sampled' END AS timing"
     " FROM val JOIN \"%1$s_functions\" f ON f.id = val.rep"
     " LEFT JOIN gth ON gth.kind = val.kind AND gth.name = val.name AND gth.gstruct IS val.gstruct"
     "   AND gth.gfile IS val.gfile AND gth.gline IS val.gline",
 
+    /* From _summary, which groups methods the same way (struct, field): counted calls included. */
     "CREATE VIEW \"%1$s_methods\" AS"
     " WITH m AS (SELECT id, struct, name FROM \"%1$s_functions\" WHERE kind = 'method'),"
-    " agg AS (SELECT m.struct AS struct, m.name AS name, coalesce(sum(e.calls), 0) AS calls,"
-    "   coalesce(sum(e.total_ns), 0) AS total_ns"
-    "   FROM m LEFT JOIN \"%1$s_edges\" e ON e.func = m.id GROUP BY m.struct, m.name),"
     " cal AS (SELECT m.struct AS struct, m.name AS name,"
     "   group_concat(DISTINCT CASE WHEN f.kind = 'method' THEN f.struct || '.' || f.name"
     "     ELSE f.name END) AS callees"
     "   FROM m JOIN \"%1$s_edges\" e ON e.caller = m.id JOIN \"%1$s_functions\" f ON f.id = e.func"
     "   GROUP BY m.struct, m.name)"
-    " SELECT agg.struct AS struct, agg.name AS method, agg.calls AS calls, agg.total_ns AS total_ns,"
-    " CASE WHEN agg.calls > 0 THEN 1.0 * agg.total_ns / agg.calls END AS avg_ns, cal.callees AS callees"
-    " FROM agg LEFT JOIN cal ON cal.struct IS agg.struct AND cal.name = agg.name",
+    " SELECT s.struct AS struct, s.function AS method, s.calls AS calls, s.total_ns AS total_ns,"
+    " s.avg_ns AS avg_ns, cal.callees AS callees"
+    " FROM \"%1$s_summary\" s LEFT JOIN cal ON cal.struct IS s.struct AND cal.name = s.function"
+    " WHERE s.kind = 'method'",
 
     "CREATE VIEW \"%1$s_edges_named\" AS SELECT"
     " CASE WHEN e.caller = 0 THEN NULL WHEN cf.kind = 'method' THEN cf.struct || '.' || cf.name"
     "   ELSE cf.name END AS caller,"
     " CASE WHEN f.kind = 'method' THEN f.struct || '.' || f.name ELSE f.name END AS callee,"
     " sum(e.calls) AS calls, sum(e.total_ns) AS total_ns, sum(e.self_ns) AS self_ns,"
-    " min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns,"
+    " min(e.min_ns) AS min_ns, max(e.max_ns) AS max_ns, sum(e.unfinished) AS unfinished,"
     /* exact: every call of the callee was timed; sampled: it also made counted calls, whose
      * callers are unknown, and these are its timed calls under the nearest timed frame */
     " CASE WHEN EXISTS(SELECT 1 FROM \"%1$s_counted\" c WHERE c.func = e.func) THEN 'sampled'"
@@ -268,17 +271,17 @@ static const char *const RUN_SQL[] = {
     "   CASE WHEN kind IN ('method', 'call') THEN NULL ELSE file END AS gfile,"
     "   CASE WHEN kind IN ('method', 'call') THEN NULL ELSE line END AS gline"
     "   FROM \"%1$s_functions\"),"
-    " tf AS (SELECT thread, func, calls AS timed, total_ns, self_ns, min_ns, max_ns, 0 AS counted"
-    "   FROM \"%1$s_edges\""
-    "   UNION ALL SELECT thread, func, 0, 0, 0, NULL, NULL, calls FROM \"%1$s_counted\"),"
+    " tf AS (SELECT thread, func, calls AS timed, unfinished AS unf, total_ns, self_ns, min_ns, max_ns,"
+    "   0 AS counted FROM \"%1$s_edges\""
+    "   UNION ALL SELECT thread, func, 0, 0, 0, 0, NULL, NULL, calls FROM \"%1$s_counted\"),"
     " g AS (SELECT tf.thread AS thread,"
     "   CASE WHEN fk.kind = 'method' THEN fk.gstruct || '.' || fk.name ELSE fk.name END AS name,"
     "   fk.kind AS kind, fk.gstruct AS struct, fk.gfile AS file, fk.gline AS line,"
-    "   sum(tf.timed) AS timed, sum(tf.counted) AS counted, sum(tf.total_ns) AS total,"
+    "   sum(tf.timed) AS timed, sum(tf.unf) AS unf, sum(tf.counted) AS counted, sum(tf.total_ns) AS total,"
     "   sum(tf.self_ns) AS self, min(tf.min_ns) AS min_ns, max(tf.max_ns) AS max_ns"
     "   FROM tf JOIN fk ON fk.id = tf.func"
     "   GROUP BY tf.thread, fk.kind, fk.name, fk.gstruct, fk.gfile, fk.gline),"
-    " v AS (SELECT g.*, g.timed + g.counted AS calls,"
+    " v AS (SELECT g.*, g.timed + g.unf + g.counted AS calls,"
     "   CASE WHEN g.counted = 0 THEN g.total WHEN g.timed > 0"
     "     THEN CAST(round(g.total * 1.0 * (g.timed + g.counted) / g.timed) AS INTEGER) END AS total_ns,"
     "   CASE WHEN g.counted = 0 THEN g.self WHEN g.timed > 0"
@@ -286,8 +289,8 @@ static const char *const RUN_SQL[] = {
     "   FROM g)"
     " SELECT v.thread AS thread, th.tid AS tid, th.name AS thread_name, v.name AS name, v.kind AS kind,"
     " v.struct AS struct, v.file AS file, v.line AS line, v.calls AS calls, v.total_ns AS total_ns,"
-    " v.self_ns AS self_ns, CASE WHEN v.calls > 0 THEN 1.0 * v.total_ns / v.calls END AS avg_ns,"
-    " v.min_ns AS min_ns, v.max_ns AS max_ns, v.timed AS timed_calls,"
+    " v.self_ns AS self_ns, CASE WHEN v.calls > v.unf THEN 1.0 * v.total_ns / (v.calls - v.unf) END AS avg_ns,"
+    " v.min_ns AS min_ns, v.max_ns AS max_ns, v.timed + v.unf AS timed_calls, v.unf AS unfinished,"
     " CASE WHEN v.counted = 0 THEN 'exact' WHEN v.timed = 0 THEN 'counted' ELSE 'sampled' END AS timing"
     " FROM v LEFT JOIN \"%1$s_threads\" th ON th.id = v.thread",
 
@@ -297,7 +300,7 @@ static const char *const RUN_SQL[] = {
     "CREATE VIEW \"%1$s_thread_totals\" AS SELECT th.id AS thread, th.tid AS tid, th.name AS thread_name,"
     " coalesce((SELECT sum(e.total_ns) FROM \"%1$s_edges\" e WHERE e.thread = th.id AND e.caller = 0), 0)"
     "   AS busy_ns,"
-    " coalesce((SELECT sum(e.calls) FROM \"%1$s_edges\" e WHERE e.thread = th.id), 0)"
+    " coalesce((SELECT sum(e.calls + e.unfinished) FROM \"%1$s_edges\" e WHERE e.thread = th.id), 0)"
     " + coalesce((SELECT sum(c.calls) FROM \"%1$s_counted\" c WHERE c.thread = th.id), 0) AS calls,"
     " (SELECT s.name FROM \"%1$s_thread_summary\" s WHERE s.thread = th.id"
     "   ORDER BY s.self_ns DESC, s.name LIMIT 1) AS top_function,"
@@ -504,7 +507,7 @@ int ctimer_schema_prepare(sqlite3 *db, const char *table, struct ctimer_stmts *s
                " VALUES (?,?,?,?,?,?,?)");
     PREP(thread, "INSERT OR REPLACE INTO \"%1$s_threads\"(id, tid, name, cpu_ns, wall_ns) VALUES (?,?,?,?,?)");
     PREP(edge, "INSERT OR REPLACE INTO \"%1$s_edges\"(thread, caller, func, calls, total_ns, self_ns,"
-               " min_ns, max_ns, cpu_ns) VALUES (?,?,?,?,?,?,?,?,?)");
+               " min_ns, max_ns, cpu_ns, unfinished) VALUES (?,?,?,?,?,?,?,?,?,?)");
     PREP(counted, "INSERT OR REPLACE INTO \"%1$s_counted\"(thread, func, calls) VALUES (?,?,?)");
     PREP(args, "INSERT OR REPLACE INTO \"%1$s_args\"(id, arg0, arg1, arg2, arg3, ret) VALUES (?,?,?,?,?,?)");
     PREP(run_update, "UPDATE runs SET calls = ?1, dropped = ?2, unfinished = ?3, rows = ?4,"

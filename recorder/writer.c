@@ -67,7 +67,7 @@ static struct agg *agg_get(struct ctimer_writer *w, uint32_t th, uint32_t caller
     if (grow((void **)&w->aggs, &w->aggs_cap, w->naggs + 1, sizeof *w->aggs, 256) != 0)
         return NULL;
     struct agg *a = &w->aggs[w->naggs];
-    *a = (struct agg){th, caller, callee, 0, 0, 0, 0, UINT64_MAX, 0, 0, 0};
+    *a = (struct agg){th, caller, callee, 0, 0, 0, 0, UINT64_MAX, 0, 0, 0, 0};
     w->aggs_index[i] = (uint32_t)(++w->naggs);
     return a;
 }
@@ -276,6 +276,14 @@ static void close_top(struct ctimer_writer *w, struct ctimer_wthread *t, uint64_
     int has_args = 0, force = f->cap && ctimer_capture_close(t, f, parent, unfinished, &cpu, &args, &has_args);
     if (unfinished) {
         w->stats.unfinished++;
+        if (f->agg != NO_AGG) { /* a call all the same: counted, but in none of the sums */
+            struct agg *a = &w->aggs[f->agg];
+            a->unfinished++;
+            if (!a->dirty) {
+                a->dirty = 1;
+                w->aggs_dirty = 1;
+            }
+        }
     } else {
         w->stats.calls++;
         if (f->agg != NO_AGG) {

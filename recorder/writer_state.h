@@ -85,6 +85,7 @@ struct agg {
     uint32_t thread, caller, callee, dirty;
     uint64_t calls, total, self, min, max;
     uint64_t cpu, cpu_calls; /* CPU ns of the calls that recorded it (cpu=), and how many did */
+    uint64_t unfinished;     /* calls that never returned (longjmp, exit, a lost exit): not in the sums */
 };
 
 /* A "<t>_args" row waiting for the next commit (with the batch its call's row is in). */

@@ -21,7 +21,7 @@ for how in exit _exit; do
     wait_runs_ended
     expect_eq "$name: runs of this variant" "$name ${name}_$child" \
         "$(qlist "SELECT table_name FROM runs WHERE table_name LIKE '$name%' ORDER BY id")"
-    expect_eq "$name: parent: calls of main, work; unfinished rows" "0 0 main" \
+    expect_eq "$name: parent: calls of main, work; unfinished rows" "1 0 main" \
         "$(calls main) $(calls work) $(qlist "SELECT function FROM ${RUN}_calls WHERE unfinished")"
     reason='exit'
     [ "$how" = exit ] || reason=died
@@ -36,7 +36,7 @@ for how in exit _exit; do
     expect_eq "$name: child: open, close of /dev/null (calls=blocking, the default)" "1 1" \
         "$(libcalls open) $(libcalls close)"
     expect_eq "$name: child: runs: pid, ended_at set, end_reason, complete, calls, unfinished" \
-        "$child|1|$reason|1|2002|1" \
+        "$child|1|$reason|1|2003|1" \
         "$(q "SELECT pid, ended_at IS NOT NULL, end_reason, complete, calls, unfinished
               FROM runs WHERE table_name = '$RUN'")"
     expect_tree "$name: child"

@@ -42,7 +42,7 @@ for opt in -O0 -O2; do
         expect_eq "$name: unfinished rows (function:depth)" "$open" \
             "$(qlist "SELECT function || ':' || depth FROM ${RUN}_calls WHERE unfinished ORDER BY depth")"
         expect_eq "$name: runs: end_reason, ended_at set, complete, rows_lost, calls, unfinished, rows" \
-            "$reason|1|1|0|$completed|$(wc -w <<<"$open")|$((completed + $(wc -w <<<"$open")))" \
+            "$reason|1|1|0|$((completed + $(wc -w <<<"$open")))|$(wc -w <<<"$open")|$((completed + $(wc -w <<<"$open")))" \
             "$(q "SELECT end_reason, ended_at IS NOT NULL, complete, rows_lost, calls, unfinished, rows
                   FROM runs WHERE table_name = '$RUN'")"
         expect_ge "$name: runs.duration_ns" 1 \

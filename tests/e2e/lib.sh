@@ -322,11 +322,14 @@ expect_tree() {
     local key="kind || ':' || CASE WHEN kind = 'method' THEN struct || '.' || function
                                    WHEN kind = 'call' THEN function
                                    ELSE function || '@' || file || ':' || line END"
-    what+=("summary rows whose calls, total_ns or self_ns differ from the completed rows'")
-    sql+=("WITH g AS (SELECT $key AS k, count(*) AS n, sum(duration_ns) AS total,
-                            sum(self_ns) AS self FROM r WHERE NOT unfinished GROUP BY k),
-               s AS (SELECT $key AS k, calls, total_ns, self_ns FROM ${RUN}_summary)
+    # calls and unfinished count every row, the times only those of the calls that returned
+    what+=("summary rows whose calls, unfinished, total_ns or self_ns differ from the rows'")
+    sql+=("WITH g AS (SELECT $key AS k, count(*) AS n, sum(unfinished) AS u,
+                            sum(CASE WHEN NOT unfinished THEN duration_ns END) AS total,
+                            sum(CASE WHEN NOT unfinished THEN self_ns END) AS self FROM r GROUP BY k),
+               s AS (SELECT $key AS k, calls, unfinished, total_ns, self_ns FROM ${RUN}_summary)
            SELECT count(*) FROM s LEFT JOIN g USING (k) WHERE s.calls != coalesce(g.n, 0)
+           OR s.unfinished != coalesce(g.u, 0)
            OR s.total_ns != coalesce(g.total, 0) OR s.self_ns != coalesce(g.self, 0)")
 
     local all i got

@@ -42,7 +42,7 @@ expect_eq "lingering: rows (function:depth:count:unfinished)" \
     "lingerer:0:1:1 main:0:1:0 tick:1:500:0 wait_forever:1:1:1" \
     "$(qlist "SELECT function || ':' || depth || ':' || count(*) || ':' || sum(unfinished)
               FROM lingering_calls GROUP BY function, depth ORDER BY 1")"
-expect_eq "lingering: runs.calls, unfinished" "501|2" \
+expect_eq "lingering: runs.calls (every call entered), unfinished" "503|2" \
     "$(q "SELECT calls, unfinished FROM runs WHERE table_name = 'lingering'")"
 expect_tree lingering
 

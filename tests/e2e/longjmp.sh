@@ -26,8 +26,9 @@ for opt in -O0 -O2; do
     expect_le "$name: deepest row" 51 "$(q "SELECT max(depth) FROM ${RUN}_calls")"
     expect_eq "$name: recurse rows: count, unfinished, shallowest" "50000|50000|1" \
         "$(q "SELECT count(*), sum(unfinished), min(depth) FROM ${RUN}_calls WHERE function = 'recurse'")"
-    expect_eq "$name: completed calls of recurse in the summary" 0 "$(calls recurse)"
-    expect_eq "$name: runs: calls, unfinished, end_reason, complete" "1001|50000|exit|1" \
+    expect_eq "$name: calls, unfinished, total_ns of recurse in the summary (entered, never returned)" \
+        "50000|50000|0" "$(q "SELECT calls, unfinished, total_ns FROM ${RUN}_summary WHERE function = 'recurse'")"
+    expect_eq "$name: runs: calls, unfinished, end_reason, complete" "51001|50000|exit|1" \
         "$(q "SELECT calls, unfinished, end_reason, complete FROM runs WHERE table_name = '$RUN'")"
     expect_tree "$name"
 done

@@ -22,7 +22,7 @@ for opt in -O0 -O2; do
     # timed at their call sites (calls=blocking, the default): per thread 1 usleep of 50 ms and 10 of
     # 20 us; the last thread's fflush
     expect_eq "$name: calls of usleep, fflush" "22 1" "$(libcalls usleep) $(libcalls fflush)"
-    expect_eq "$name: runs: ended_at set, end_reason, complete, calls, unfinished" "1|exit|1|10025|1" \
+    expect_eq "$name: runs: ended_at set, end_reason, complete, calls, unfinished" "1|exit|1|10026|1" \
         "$(q "SELECT ended_at IS NOT NULL, end_reason, complete, calls, unfinished FROM runs
               WHERE table_name = '$RUN'")"
     expect_tree "$name"

@@ -115,16 +115,16 @@ START_TEST(start_run_creates_the_contract)
     ck_assert_str_eq(columns(db, "myrun_functions"), "id,kind,struct,name,file,line,caller");
     ck_assert_str_eq(columns(db, "myrun_threads"), "id,tid,name,cpu_ns,wall_ns");
     ck_assert_str_eq(columns(db, "myrun_open"), "id");
-    ck_assert_str_eq(columns(db, "myrun_edges"), "thread,caller,func,calls,total_ns,self_ns,min_ns,max_ns,cpu_ns");
+    ck_assert_str_eq(columns(db, "myrun_edges"), "thread,caller,func,calls,total_ns,self_ns,min_ns,max_ns,cpu_ns,unfinished");
     ck_assert_str_eq(columns(db, "myrun_calls"), "id,parent_id,thread_id,depth,function,struct,kind,file,line,"
                                                  "start_ns,duration_ns,self_ns,unfinished,last_id,cpu_ns");
     ck_assert_str_eq(columns(db, "myrun_summary"), "function,struct,kind,file,line,calls,total_ns,self_ns,avg_ns,"
-                                                   "min_ns,max_ns,threads,cpu_ns,timed_calls,timing");
+                                                   "min_ns,max_ns,threads,cpu_ns,timed_calls,unfinished,timing");
     ck_assert_str_eq(columns(db, "myrun_methods"), "struct,method,calls,total_ns,avg_ns,callees");
-    ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns,timing");
+    ck_assert_str_eq(columns(db, "myrun_edges_named"), "caller,callee,calls,total_ns,self_ns,min_ns,max_ns,unfinished,timing");
     ck_assert_str_eq(columns(db, "myrun_counted"), "thread,func,calls");
     ck_assert_str_eq(columns(db, "myrun_thread_summary"), "thread,tid,thread_name,name,kind,struct,file,line,calls,"
-                                                          "total_ns,self_ns,avg_ns,min_ns,max_ns,timed_calls,timing");
+                                                          "total_ns,self_ns,avg_ns,min_ns,max_ns,timed_calls,unfinished,timing");
     ck_assert_str_eq(columns(db, "myrun_thread_totals"), "thread,tid,thread_name,busy_ns,calls,top_function,top_self_ns,"
                                                           "cpu_ns,wall_ns");
     ck_assert_str_eq(columns(db, "myrun_args"), "id,arg0,arg1,arg2,arg3,ret");
