@@ -19,9 +19,8 @@ __thread struct ctimer_counts_tls __ctimer_counts __attribute__((tls_model("init
 
 /* The calling thread's xorshift64* state for sampling gaps; 0 until its first gap. */
 static __thread uint64_t gap_rng __attribute__((tls_model("initial-exec")));
-/* The calling thread's latest sampled call: its function and t0 (untagged). */
-static __thread struct ctimer_desc *sample_desc __attribute__((tls_model("initial-exec")));
-static __thread uint64_t sample_t0 __attribute__((tls_model("initial-exec")));
+__thread struct ctimer_desc *ctimer_sample_desc __attribute__((tls_model("initial-exec")));
+__thread uint64_t ctimer_sample_t0 __attribute__((tls_model("initial-exec")));
 /* The function whose last sampled calls on this thread were long, and how many in a row. */
 static __thread struct ctimer_desc *long_desc __attribute__((tls_model("initial-exec")));
 static __thread int long_run __attribute__((tls_model("initial-exec")));
@@ -75,21 +74,14 @@ void ctimer_counts_rearm(void)
     __ctimer_counts.countdown = (int64_t)(r % (uint64_t)(2 * n - 1));
 }
 
-uint64_t ctimer_counts_sample_begin(struct ctimer_desc *d, uint64_t t0)
-{
-    sample_desc = d;
-    sample_t0 = t0;
-    return t0 | CTIMER_T0_SAMPLE;
-}
-
 void ctimer_counts_sample_end(uint64_t t0)
 {
     struct ctimer_shm_header *h = ctimer_rt.shm;
-    struct ctimer_desc *d = sample_desc;
-    if (t0 != sample_t0 || !d || !h || __ctimer_counts.counts == zero_counts)
+    struct ctimer_desc *d = ctimer_sample_desc;
+    if (t0 != ctimer_sample_t0 || !d || !h || __ctimer_counts.counts == zero_counts)
         return; /* a sample nested in this one replaced it, or the thread stopped recording */
     uint64_t bound = atomic_load_explicit(&h->long_ticks, memory_order_relaxed);
-    sample_desc = NULL;
+    ctimer_sample_desc = NULL;
     if (!bound || d->id == 0 || d->id >= h->count_cap)
         return;
     if (ctimer_now() - t0 <= bound) {

@@ -22,8 +22,11 @@ void ctimer_counts_rearm(void) __attribute__((noinline, visibility("hidden")));
 /* t0 of a sampled call: the runtime's own tag, never in an event (timestamps stay below 2^62:
  * 48 years of a 3 GHz TSC). */
 #define CTIMER_T0_SAMPLE (UINT64_C(1) << 62)
-/* Remembers the thread's latest sampled call and returns its tagged t0. */
-uint64_t ctimer_counts_sample_begin(struct ctimer_desc *d, uint64_t t0) __attribute__((visibility("hidden")));
+/* The calling thread's latest sampled call: its function and t0 (untagged), which the enter of a
+ * sampled call sets (hotpath.c: one store after its clock read, so that a sampled call measures
+ * what a timed one does) and its exit reads. */
+extern __thread struct ctimer_desc *ctimer_sample_desc __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern __thread uint64_t ctimer_sample_t0 __attribute__((tls_model("initial-exec"), visibility("hidden")));
 /* At the sampled call's exit: if it was long (longer than the recorder's bound for going back to
  * timed, h->long_ticks), this thread times its function again at once, without waiting for the
  * recorder to see the call (its chunk may take seconds to fill). */

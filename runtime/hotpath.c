@@ -78,8 +78,10 @@ static inline __attribute__((always_inline)) void exit_event(uint64_t t0)
 static __attribute__((noinline)) uint64_t enter_sampled(struct ctimer_desc *desc, uint64_t sp)
 {
     ctimer_counts_rearm();
+    ctimer_sample_desc = desc;
     uint64_t t = enter_event(desc, sp);
-    return t ? ctimer_counts_sample_begin(desc, t) : 0;
+    ctimer_sample_t0 = t;
+    return t ? t | CTIMER_T0_SAMPLE : 0;
 }
 
 static __attribute__((noinline)) void exit_sampled(uint64_t t0)
