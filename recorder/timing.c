@@ -21,8 +21,14 @@ enum fmode {
     PINNED = 2   /* counted for good: count= (never sampled) or CTIMER_TIMING=counted (sampled) */
 };
 
+/* Descriptors of one function (its body and GCC's clones of it, .part, .constprop, .isra: one
+ * function id by name, file and line) whose words follow its mode.  A further one stays timed:
+ * its calls are exact all the same. */
+#define MAX_CIDS 8
+
 struct fstate {
-    uint32_t cid;   /* its count word, 0: none (always timed) */
+    uint32_t cids[MAX_CIDS]; /* its count words: one per descriptor (a function and its clones) */
+    uint8_t ncids;  /* 0: no word, always timed */
     uint8_t mode;   /* enum fmode */
     uint8_t listed; /* in t->ever: its words are read */
     uint8_t nosample;
@@ -123,7 +129,6 @@ static void apply(struct ctimer_adapt *t, uint32_t cid, int on, int nosample)
         else
             atomic_fetch_and_explicit(w, ~(CTIMER_COUNT_ON | CTIMER_COUNT_NOSAMPLE), memory_order_relaxed);
     }
-    t->switches++;
 }
 
 static void set_mode(struct ctimer_adapt *t, uint32_t fid, struct fstate *s, int mode)
@@ -135,7 +140,9 @@ static void set_mode(struct ctimer_adapt *t, uint32_t fid, struct fstate *s, int
         s->listed = 1;
     }
     s->mode = (uint8_t)mode;
-    apply(t, s->cid, mode != TIMED, s->nosample);
+    for (uint8_t k = 0; k < s->ncids; k++)
+        apply(t, s->cids[k], mode != TIMED, s->nosample);
+    t->switches++;
 }
 
 void ctimer_timing_clock(struct ctimer_adapt *t, const struct ctimer_clock *c)
@@ -152,9 +159,17 @@ void ctimer_timing_add(struct ctimer_adapt *t, uint32_t fid, uint32_t cid, uint1
     if (!t || cid == 0 || cid >= t->L->count_cap)
         return; /* no word: always timed */
     struct fstate *s = state(t, fid);
-    if (!s || s->cid)
+    if (!s || s->ncids == MAX_CIDS)
         return;
-    s->cid = cid;
+    for (uint8_t k = 0; k < s->ncids; k++)
+        if (s->cids[k] == cid)
+            return;
+    s->cids[s->ncids++] = cid;
+    if (s->ncids > 1) { /* another body of a function already known: it follows the function's mode */
+        if (s->mode != TIMED)
+            apply(t, cid, 1, s->nosample);
+        return;
+    }
     if (t->timing == CTIMER_TIMING_ALL)
         return; /* every call timed, count= too: the full trace */
     if (flags & CTIMER_FLAG_COUNT) {
@@ -171,7 +186,7 @@ void ctimer_timing_observe(void *ctx, uint32_t fid, uint64_t dur)
     if (t->timing != CTIMER_TIMING_ADAPTIVE || fid >= t->nf)
         return;
     struct fstate *s = &t->f[fid];
-    if (!s->cid)
+    if (!s->ncids)
         return;
     if (s->mode == TIMED) {
         s->n++;
@@ -203,7 +218,10 @@ void ctimer_timing_collect(struct ctimer_adapt *t, struct ctimer_writer *w, uint
     _Atomic uint64_t *words = ctimer_shm_counts(t->h, slot);
     for (size_t k = 0; k < t->never; k++) {
         uint32_t fid = t->ever[k];
-        uint64_t v = atomic_load_explicit(&words[t->f[fid].cid], memory_order_relaxed) & CTIMER_COUNT_MASK;
+        const struct fstate *s = &t->f[fid];
+        uint64_t v = 0;
+        for (uint8_t c = 0; c < s->ncids; c++)
+            v += atomic_load_explicit(&words[s->cids[c]], memory_order_relaxed) & CTIMER_COUNT_MASK;
         if (v)
             ctimer_writer_set_counted(w, thread, fid, v);
     }

@@ -108,6 +108,15 @@ expect_eq "count=: per thread, 4 threads of 50000" "50000 50000 50000 50000" \
 expect_eq "count=: thread_totals calls" 200008 \
     "$(q "SELECT sum(calls) FROM count_default_thread_totals")" # + main, worker x4 (main runs one), pthread_join x3
 
+# 6b. One function, two bodies: GCC's partial inlining makes maybe() a header inlined into main
+#     and maybe.part.0, each body with its descriptor, and split.c calls both; count= must count
+#     the calls of both and time none (both bodies are one function in the summary).
+build split_O2 split.c -O2 +count=maybe +verbose
+CTIMER_TIMING= CTIMER_MODE=summary run split ./split_O2 30000
+expect_eq "split: stdout same as not recording" "$(CTIMER_OFF=1 ./split_O2 30000)" "$(cat split.out)"
+expect_eq "split: calls of maybe, timed_calls, timing (split: $(grep -c 'clone maybe.part' split_O2.log))" \
+    "30000|0|counted" "$(s maybe "calls, timed_calls, timing")"
+
 # 7. Threads under the defaults: exact per thread.
 CTIMER_TIMING= run threads ./timing_O2 threads 4 200000
 expect_eq "threads: per thread" "200000 200000 200000 200000 200000" \
