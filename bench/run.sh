@@ -1017,7 +1017,12 @@ report_counts() {
     # build with every call timed) for the placement=late builds and for count=* (ct-count, the same
     # functions counted); ct-early-trace for ct-early-summary; the -summary sibling for the lever
     # builds' -default; base-summary for the other base-*.  runs.calls must say the same.
-    echo "### Call counts: sum of \`calls\` in \`_summary\`, every rep, against the reference variant (exact = every rep equal to every rep of the reference, and to \`runs.calls\`)"
+    # Like with like: a runtime is only ever compared with itself.  Since 499f20f runs.calls and
+    # _summary.calls both count the calls that never returned (longjmp, exit; runs.unfinished says
+    # how many); before it (a baseline such as 22467bf) both left them out, so its calls + unfinished
+    # is what the current runtime calls calls.  Hence no ct-* against base-* here (they also instrument
+    # different calls: library calls, thread start routines), and an unfinished column beside.
+    echo "### Call counts: sum of \`calls\` in \`_summary\`, every rep, against the reference variant (exact = every rep equal to every rep of the reference, and to \`runs.calls\`; a runtime only against itself: since 499f20f \`calls\` includes the \`runs.unfinished\` calls, before it neither count did)"
     echo
     md "WITH r AS (SELECT DISTINCT c, v, CASE WHEN v IN ('ct-default', 'ct-summary', 'ct-count', 'ct-min1us', 'ct-trace') THEN 'ct-all'
                                     WHEN v = 'ct-early-summary' THEN 'ct-early-trace'
@@ -1025,11 +1030,13 @@ report_counts() {
                                     WHEN v IN ('base-default', 'base-trace') THEN 'base-summary' ELSE v END AS ref FROM ct),
             s AS (SELECT r.c, r.v, r.ref, count(*) AS n, min(ct.summary_calls) AS lo, max(ct.summary_calls) AS hi,
                          sum(ct.calls <> ct.summary_calls) AS runs_diff,
+                         min(ct.unfinished) AS ulo, max(ct.unfinished) AS uhi,
                          (SELECT min(summary_calls) FROM ct AS q WHERE q.c = r.c AND q.v = r.ref) AS rlo,
                          (SELECT max(summary_calls) FROM ct AS q WHERE q.c = r.c AND q.v = r.ref) AS rhi,
                          avg(CASE WHEN ct.summary_calls > 0 AND ct.timed_calls <> '' THEN 1.0 * ct.timed_calls / ct.summary_calls END) AS tshare
                   FROM r JOIN ct USING (c, v) GROUP BY r.c, r.v)
        SELECT s.c AS \"case\", s.v AS variant, s.n AS n, s.lo AS \"calls min\", s.hi AS \"calls max\",
+              s.ulo || CASE WHEN s.ulo <> s.uhi THEN '–' || s.uhi ELSE '' END AS \"runs.unfinished\",
               s.ref AS reference, s.rlo AS \"ref min\", s.rhi AS \"ref max\",
               coalesce((SELECT calls FROM counts WHERE counts.c = s.c AND counts.k = 'pgcount'), '') AS \"mcount (gcc -pg)\",
               CASE WHEN s.tshare IS NULL THEN '' ELSE printf('%.4f', s.tshare) END AS \"timed_calls / calls\",
