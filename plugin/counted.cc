@@ -29,6 +29,7 @@
 #include "counted.h"
 #include "cfgloop.h"
 #include "descriptors.h"
+#include "params.h"
 
 /* (1) + the asm: returns the int SSA name / temporary that is 1 when the call was counted.
    The template, with %0 = counted, %1, %2 = scratch, %3 = id (64-bit):  */
@@ -99,7 +100,8 @@ bool
 ctimer_counted_path_available (void)
 {
 #if defined(__x86_64__)
-  return TARGET_64BIT && TARGET_LP64; /* the asm is x86-64 code with 64-bit pointers */
+  /* the asm is x86-64 code with 64-bit pointers; counting=off leaves it out */
+  return ctimer_params.counting && TARGET_64BIT && TARGET_LP64;
 #else
   return false;
 #endif

@@ -221,6 +221,8 @@ parse_one (const struct plugin_argument *arg)
     return parse_choice (arg, "early", "late", &ctimer_params.placement, CTIMER_EARLY, CTIMER_LATE);
   if (!strcmp (k, "methods"))
     return parse_choice (arg, "on", "off", &ctimer_params.methods, true, false);
+  if (!strcmp (k, "counting"))
+    return parse_choice (arg, "on", "off", &ctimer_params.counting, true, false);
   if (!strcmp (k, "calls"))
     return parse_calls (arg);
   if (!strcmp (k, "min-stmts-scope"))
@@ -235,7 +237,7 @@ const char *
 ctimer_option_names (void)
 {
   return "include, exclude, include-file, exclude-file, filter, verbose, placement, methods, "
-         "calls, cpu, args, count, min-stmts, min-stmts-scope";
+         "calls, cpu, args, count, counting, min-stmts, min-stmts-scope";
 }
 
 bool
@@ -244,6 +246,12 @@ ctimer_parse_args (const struct plugin_name_args *info)
   bool ok = true;
   for (int i = 0; i < info->argc; i++)
     ok &= parse_one (&info->argv[i]);
+  if (ok && !ctimer_params.counting && !ctimer_params.count.empty ())
+    {
+      error ("ctimer: %<-fplugin-arg-ctimer-count=%> needs the inline counter test, which "
+             "%<-fplugin-arg-ctimer-counting=off%> leaves out");
+      ok = false;
+    }
   return ok;
 }
 

@@ -24,6 +24,9 @@ struct ctimer_params {
   std::vector<std::string> include_file, exclude_file; /* source path */
   bool verbose = false;
   bool methods = true;      /* time calls through struct function-pointer fields */
+  /* counting=on: the inline counted test before every enter (counted.cc); off: every call goes
+     to the runtime and is timed, at the cost it had before counted calls existed */
+  bool counting = true;
   /* Library calls timed at the call site: direct calls of functions not defined in the unit whose
      name matches one (calls=PATTERNS, "blocking" standing for the blocking libc calls, the
      default; "off" times none). */

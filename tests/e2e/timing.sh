@@ -117,6 +117,17 @@ expect_eq "split: stdout same as not recording" "$(CTIMER_OFF=1 ./split_O2 30000
 expect_eq "split: calls of maybe, timed_calls, timing (split: $(grep -c 'clone maybe.part' split_O2.log))" \
     "30000|0|counted" "$(s maybe "calls, timed_calls, timing")"
 
+# 6c. counting=off: no inline test, every call timed whatever CTIMER_TIMING says; count= needs it.
+build nocount_O0 timing.c -O0 +counting=off
+CTIMER_TIMING=counted run nocount ./nocount_O0 fib 20
+expect_eq "counting=off: fib under CTIMER_TIMING=counted: calls, timed_calls, timing" "21891|21891|exact" \
+    "$(s fib "calls, timed_calls, timing")"
+if "$E2E_GCC" -fplugin="$E2E_PLUGIN" -fplugin-arg-ctimer-counting=off -fplugin-arg-ctimer-count=fib \
+    -c "$(_src_path timing.c)" -I"$E2E_INCLUDE" -o bad2.o 2>bad_counting.err; then
+    fail "count= with counting=off: compiled"
+fi
+expect_match "count= with counting=off: named" "count=.* needs the inline counter test" "$(cat bad_counting.err)"
+
 # 7. Threads under the defaults: exact per thread.
 CTIMER_TIMING= run threads ./timing_O2 threads 4 200000
 expect_eq "threads: per thread" "200000 200000 200000 200000 200000" \
