@@ -20,5 +20,6 @@ echo "Top functions of run $table (database $CTIMER_DB):"
 sqlite3 -header -column "$CTIMER_DB" "
   SELECT coalesce(struct || '.', '') || function AS function, calls, threads,
          round(total_ns / 1e6, 3) AS total_ms, round(self_ns / 1e6, 3) AS self_ms,
-         round(avg_ns / 1e3, 2) AS avg_us
+         round(avg_ns / 1e3, 2) AS avg_us, timing
   FROM \"${table}_summary\" WHERE calls > 0 ORDER BY self_ns DESC LIMIT 10"
+echo "(timing: exact = every call timed; sampled = times estimated from the calls timed; calls are exact)"
