@@ -27,6 +27,7 @@
  * Hosts other than x86-64 get the call alone (every call timed), as before.  */
 
 #include "counted.h"
+#include "cfgloop.h"
 #include "descriptors.h"
 #include "params.h"
 
@@ -172,17 +173,7 @@ ctimer_insert_enter_before (gimple *stmt, tree desc_addr, bool counted_path, boo
   return build_enter_in (split_edge (e), desc_addr, count_only);
 }
 
-/* (4): the test and the exit call, placed after AFTER in BB (at its start when AFTER is NULL).  */
-static void
-build_exit_after (basic_block bb, gimple *after, tree t0)
-{
-  gcond *cond = gimple_build_cond (NE_EXPR, t0, build_zero_cst (TREE_TYPE (t0)), NULL_TREE,
-                                   NULL_TREE);
-  basic_block timed = insert_cond_bb (bb, after, cond, profile_probability::even ());
-  gimple_stmt_iterator tg = gsi_start_bb (timed);
-  gsi_insert_after (&tg, ctimer_build_exit (t0), GSI_NEW_STMT);
-}
-
+/* (4) */
 void
 ctimer_insert_exit_before (gimple *stmt, tree t0, bool counted_path)
 {
@@ -193,7 +184,13 @@ ctimer_insert_exit_before (gimple *stmt, tree t0, bool counted_path)
       return;
     }
   gsi_prev (&gsi);
-  build_exit_after (gimple_bb (stmt), gsi_end_p (gsi) ? NULL : gsi_stmt (gsi), t0);
+  gcond *cond = gimple_build_cond (NE_EXPR, t0, build_zero_cst (TREE_TYPE (t0)), NULL_TREE,
+                                   NULL_TREE);
+  basic_block bb = gimple_bb (stmt);
+  basic_block timed = insert_cond_bb (bb, gsi_end_p (gsi) ? NULL : gsi_stmt (gsi), cond,
+                                      profile_probability::even ());
+  gimple_stmt_iterator tg = gsi_start_bb (timed);
+  gsi_insert_after (&tg, ctimer_build_exit (t0), GSI_NEW_STMT);
 }
 
 void
@@ -204,5 +201,26 @@ ctimer_insert_exit_on_edge (edge e, tree t0, bool counted_path)
       gsi_insert_on_edge_immediate (e, ctimer_build_exit (t0));
       return;
     }
-  build_exit_after (split_edge (e), NULL, t0);
+  basic_block bb = split_edge (e);
+  gcond *cond = gimple_build_cond (NE_EXPR, t0, build_zero_cst (TREE_TYPE (t0)), NULL_TREE,
+                                   NULL_TREE);
+  gimple_stmt_iterator gsi = gsi_start_bb (bb);
+  gsi_insert_after (&gsi, cond, GSI_NEW_STMT);
+  /* insert_cond_bb wants a statement to split after; the block holds only the condition, so
+     build the branch by hand: BB -> TIMED -> SUCC on true, BB -> SUCC on false. */
+  basic_block succ = single_succ (bb);
+  edge fall = single_succ_edge (bb);
+  basic_block timed = create_empty_bb (bb);
+  edge t = make_edge (bb, timed, EDGE_TRUE_VALUE);
+  t->probability = profile_probability::even ();
+  timed->count = t->count ();
+  make_single_succ_edge (timed, succ, EDGE_FALLTHRU);
+  fall->flags = EDGE_FALSE_VALUE;
+  fall->probability = profile_probability::even ();
+  if (dom_info_available_p (CDI_DOMINATORS))
+    set_immediate_dominator (CDI_DOMINATORS, timed, bb);
+  if (current_loops)
+    add_bb_to_loop (timed, bb->loop_father);
+  gimple_stmt_iterator tg = gsi_start_bb (timed);
+  gsi_insert_after (&tg, ctimer_build_exit (t0), GSI_NEW_STMT);
 }

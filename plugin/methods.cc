@@ -93,19 +93,10 @@ insert_exit_after_call (gcall *call, tree t0)
       }
 }
 
-/* Wraps CALL in an enter/exit pair (with the inline counted test) with a descriptor of KIND named
-   NAME and STRCT; SHOWN is what count= matches and verbose prints.  */
+/* Wraps CALL in an enter/exit pair with descriptor DESC (with the inline counted test). */
 static void
-wrap_call (gcall *call, int kind, const char *name, const char *strct, const std::string &shown,
-           const char *file, const char *caller, int line)
+wrap_call (gcall *call, tree desc, bool count_only)
 {
-  bool count_only = ctimer_count_only (shown.c_str ());
-  if (ctimer_params.verbose)
-    fprintf (stderr, "%s:%d: %s%s (call site in function %s)%s\n", file, line,
-             kind == CTIMER_KIND_CALL ? "call " : "", shown.c_str (), caller,
-             ctimer_count_note (count_only));
-  tree desc = ctimer_desc_addr (kind, name, strct, file, caller, line,
-                                count_only ? CTIMER_FLAG_COUNT : 0);
   tree t0 = ctimer_insert_enter_before (call, desc, true, count_only);
   gimple_call_set_tail (call, false);
   insert_exit_after_call (call, t0);
@@ -151,7 +142,14 @@ wrap_library_call (gcall *call, const char *caller)
   if (ctimer_matches_any (ctimer_params.exclude, name.c_str ())
       || ctimer_matches_any (ctimer_params.exclude_file, file))
     return false;
-  wrap_call (call, CTIMER_KIND_CALL, name.c_str (), NULL, name, file, caller, loc.line);
+  bool count_only = ctimer_count_only (name.c_str ());
+  if (ctimer_params.verbose)
+    fprintf (stderr, "%s:%d: call %s (call site in function %s)%s\n", file, loc.line, name.c_str (),
+             caller, count_only ? " [counted, never timed: count=]" : "");
+  wrap_call (call,
+             ctimer_desc_addr (CTIMER_KIND_CALL, name.c_str (), NULL, file, caller, loc.line,
+                               count_only ? CTIMER_FLAG_COUNT : 0),
+             count_only);
   return true;
 }
 
@@ -174,7 +172,15 @@ wrap_site (gcall *call, const char *caller)
   const char *file = loc.file ? loc.file : DECL_SOURCE_FILE (current_function_decl);
   if (!ctimer_selected (full.c_str (), file))
     return false;
-  wrap_call (call, CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), full, file, caller, loc.line);
+  bool count_only = ctimer_count_only (full.c_str ());
+  if (ctimer_params.verbose)
+    fprintf (stderr, "%s:%d: %s (call site in function %s)%s\n", file, loc.line, full.c_str (),
+             caller, count_only ? " [counted, never timed: count=]" : "");
+
+  wrap_call (call,
+             ctimer_desc_addr (CTIMER_KIND_METHOD, method.c_str (), sname.c_str (), file, caller,
+                               loc.line, count_only ? CTIMER_FLAG_COUNT : 0),
+             count_only);
   return true;
 }
 

@@ -281,9 +281,3 @@ ctimer_count_only (const char *name)
 {
   return ctimer_matches_any (ctimer_params.count, name);
 }
-
-const char *
-ctimer_count_note (bool count_only)
-{
-  return count_only ? " [counted, never timed: count=]" : "";
-}

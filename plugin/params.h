@@ -53,8 +53,6 @@ bool ctimer_parse_args (const struct plugin_name_args *info);
 
 /* Whether NAME (a function, STRUCT.FIELD, or a library callee) matches count=. */
 bool ctimer_count_only (const char *name);
-/* What verbose adds to the line of something count= counts ("" for the rest). */
-const char *ctimer_count_note (bool count_only);
 
 /* Whether S matches one of the shell globs PATS. */
 bool ctimer_matches_any (const std::vector<std::string> &pats, const char *s);

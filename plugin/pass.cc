@@ -246,13 +246,6 @@ instrument_entry_exit (function *fun, tree desc_addr, const ctimer_capture &cap,
     }
 }
 
-/* count= names the function, and cpu= / args= do not: they win, such a function is always timed. */
-static bool
-function_count_only (const std::string &name, const char *file)
-{
-  return ctimer_count_only (name.c_str ()) && !ctimer_always_timed (name.c_str (), file);
-}
-
 /* Decides whether FUN's own entry and exits are timed, and prints the verbose line. */
 static bool
 want_function (function *fun, const std::string &name, tree src)
@@ -271,7 +264,7 @@ want_function (function *fun, const std::string &name, tree src)
   if (ctimer_params.verbose)
     {
       const char *asm_name = IDENTIFIER_POINTER (DECL_NAME (fun->decl));
-      const char *counted = ctimer_count_note (function_count_only (name, file));
+      const char *counted = ctimer_count_only (name.c_str ()) ? " [counted, never timed: count=]" : "";
       if (name != asm_name)
         fprintf (stderr, "%s:%d: %s (clone %s)%s\n", file, line, name.c_str (), asm_name, counted);
       else
@@ -304,7 +297,9 @@ instrument (function *fun, int what)
     n += ctimer_instrument_methods (fun, name.c_str ());
   if ((what & DO_FUNCTIONS) && want_function (fun, name, src))
     {
-      bool count_only = function_count_only (name, DECL_SOURCE_FILE (src));
+      /* cpu= and args= win over count=: such a function is always timed */
+      bool count_only = ctimer_count_only (name.c_str ())
+                        && !ctimer_always_timed (name.c_str (), DECL_SOURCE_FILE (src));
       instrument_entry_exit (fun,
                              ctimer_desc_addr (CTIMER_KIND_FUNCTION, name.c_str (), NULL,
                                                DECL_SOURCE_FILE (src), NULL, DECL_SOURCE_LINE (src),

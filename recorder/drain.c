@@ -227,12 +227,8 @@ static void retire(struct ctimer_recorder *r, uint32_t i)
     uint32_t cur = atomic_load(&t->cur);
     if (cur && cur - 1 < r->L.n_chunks)
         release_chunk(r, cur - 1);
-    /* Count words are written only once some function was counted: until then (CTIMER_TIMING=all
-     * for one) they are still the file's holes, with nothing to read or punch out. */
-    if (ctimer_timing_switches(r->timing)) {
-        collect_counts(r, i);
-        give_back(ctimer_shm_counts(r->h, i), (size_t)r->L.count_cap * sizeof(uint64_t));
-    }
+    collect_counts(r, i);
+    give_back(ctimer_shm_counts(r->h, i), (size_t)r->L.count_cap * sizeof(uint64_t));
     give_back(t, sizeof *t); /* all zero now: state FREE, rings empty */
     atomic_store_explicit(&t->state, CTIMER_SLOT_FREE, memory_order_release);
     (void)ctimer_stack_push(&r->h->slot_free, r->h->slot_links, i);

@@ -89,10 +89,17 @@ uint64_t ctimer_timing_switches(const struct ctimer_adapt *t) { return t ? t->sw
 
 static struct fstate *state(struct ctimer_adapt *t, uint32_t fid)
 {
-    size_t old = t->nf;
-    if (ctimer_grow((void **)&t->f, &t->nf, (size_t)fid + 1, sizeof *t->f, 256) != 0)
-        return NULL;
-    memset(t->f + old, 0, (t->nf - old) * sizeof *t->f); /* every function starts timed, no word */
+    if (fid >= t->nf) {
+        size_t n = t->nf ? t->nf : 256;
+        while (n <= fid)
+            n *= 2;
+        struct fstate *f = realloc(t->f, n * sizeof *f);
+        if (!f)
+            return NULL;
+        memset(f + t->nf, 0, (n - t->nf) * sizeof *f);
+        t->f = f;
+        t->nf = n;
+    }
     return &t->f[fid];
 }
 

@@ -27,7 +27,7 @@ void ctimer_timing_add(struct ctimer_adapt *t, uint32_t fid, uint32_t cid, uint1
 void ctimer_timing_observe(void *t, uint32_t fid, uint64_t dur_ns);
 /* Hands the counts in slot `slot`'s words, for the thread with index `thread`, to the writer. */
 void ctimer_timing_collect(struct ctimer_adapt *t, struct ctimer_writer *w, uint32_t slot, uint32_t thread);
-/* Mode changes so far: 0 means no count word has ever been written (no bit was ever set). */
+/* Mode changes so far. */
 uint64_t ctimer_timing_switches(const struct ctimer_adapt *t);
 
 #endif /* CTIMER_TIMING_H */

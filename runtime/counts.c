@@ -74,7 +74,7 @@ void ctimer_counts_rearm(void)
     __ctimer_counts.countdown = (int64_t)(r % (uint64_t)(2 * n - 1));
 }
 
-void ctimer_counts_sample_end(uint64_t t0, uint64_t now)
+void ctimer_counts_sample_end(uint64_t t0)
 {
     struct ctimer_shm_header *h = ctimer_rt.shm;
     struct ctimer_desc *d = ctimer_sample_desc;
@@ -84,9 +84,7 @@ void ctimer_counts_sample_end(uint64_t t0, uint64_t now)
     ctimer_sample_desc = NULL;
     if (!bound || d->id == 0 || d->id >= h->count_cap)
         return;
-    if (!now)
-        now = ctimer_now();
-    if (now - t0 <= bound) {
+    if (ctimer_now() - t0 <= bound) {
         if (long_desc == d)
             long_run = 0;
         return;

@@ -27,11 +27,10 @@ void ctimer_counts_rearm(void) __attribute__((noinline, visibility("hidden")));
  * what a timed one does) and its exit reads. */
 extern __thread struct ctimer_desc *ctimer_sample_desc __attribute__((tls_model("initial-exec"), visibility("hidden")));
 extern __thread uint64_t ctimer_sample_t0 __attribute__((tls_model("initial-exec"), visibility("hidden")));
-/* At the sampled call's exit (now: the exit's timestamp, 0 if it recorded nothing): after two long
- * ones in a row (longer than the recorder's bound for going back to timed, h->long_ticks), this
- * thread times its function again at once, without waiting for the recorder to see the calls
- * (their chunk may take seconds to fill). */
-void ctimer_counts_sample_end(uint64_t t0, uint64_t now) __attribute__((visibility("hidden")));
+/* At the sampled call's exit: if it was long (longer than the recorder's bound for going back to
+ * timed, h->long_ticks), this thread times its function again at once, without waiting for the
+ * recorder to see the call (its chunk may take seconds to fill). */
+void ctimer_counts_sample_end(uint64_t t0) __attribute__((visibility("hidden")));
 /* The words each slot needs so that every descriptor id registered so far fits, with room for
  * modules loaded later. */
 uint32_t ctimer_counts_cap(uint32_t ids_used);

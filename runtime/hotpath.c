@@ -59,20 +59,18 @@ static inline __attribute__((always_inline)) uint64_t enter_event(struct ctimer_
     return t;
 }
 
-/* Returns the exit's timestamp (0 if it recorded nothing): a sampled call's exit judges its length
- * from it without reading the clock again. */
-static inline __attribute__((always_inline)) uint64_t exit_event(uint64_t t0)
+static inline __attribute__((always_inline)) void exit_event(uint64_t t0)
 {
     struct ctimer_tls *tl = &ctimer_tls;
-    if (!FAST_ROUTE(tl->pos, tl))
-        return ctimer_exit_slow(t0);
+    if (!FAST_ROUTE(tl->pos, tl)) {
+        ctimer_exit_slow(t0);
+        return;
+    }
     /* t0 == 0 (the enter recorded nothing) is not tested here: it only happens on a thread that is
      * not recording, whose pos == end; if it does reach a chunk the writer ignores it. */
     uint64_t *p = ctimer_claim(tl, CTIMER_EXIT_WORDS);
-    uint64_t ts = FAST_CLOCK();
-    p[1] = ts;
+    p[1] = FAST_CLOCK();
     ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
-    return ts;
 }
 
 /* A counted function's sampled call (the inline test's countdown went negative): the next gap is
@@ -89,7 +87,8 @@ static __attribute__((noinline)) uint64_t enter_sampled(struct ctimer_desc *desc
 static __attribute__((noinline)) void exit_sampled(uint64_t t0)
 {
     t0 &= ~CTIMER_T0_SAMPLE;
-    ctimer_counts_sample_end(t0, exit_event(t0));
+    exit_event(t0);
+    ctimer_counts_sample_end(t0);
 }
 
 uint64_t __ctimer_enter(struct ctimer_desc *desc)

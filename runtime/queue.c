@@ -410,11 +410,11 @@ static void count_unrecorded(void)
 }
 
 /*
- * The calling thread's slot, after whatever it needs first: start the runtime, set the thread up.
- * NULL when this thread records nothing (a call that was to be recorded, enter, is counted in
- * runs.dropped if the thread found no slot or chunk).  Called with tl->busy set.
+ * Reserves n words (at most CTIMER_GROUP_MAX_WORDS) for an event or a group of them, doing whatever
+ * the thread needs first: start the runtime, set the thread up, replace a chunk too full for them.
+ * Returns NULL when this call is not recorded.  Called with tl->busy set.
  */
-static struct ctimer_shm_thread *ready_thread(struct ctimer_tls *tl, int enter)
+uint64_t *ctimer_reserve_slow(struct ctimer_tls *tl, size_t n, int enter)
 {
     int st = atomic_load_explicit(&ctimer_rt.state, memory_order_acquire);
     if (st == CTIMER_ST_UNINIT)
@@ -427,17 +427,14 @@ static struct ctimer_shm_thread *ready_thread(struct ctimer_tls *tl, int enter)
         return NULL;
     }
     struct ctimer_shm_thread *t = tl->thr;
-    if (!t && !(t = thread_setup(tl))) {
-        tl->dead = 2; /* no slot or chunk left: do not retry on every call, but count them */
-        if (enter)
-            count_unrecorded();
+    if (!t) {
+        if (!(t = thread_setup(tl))) {
+            tl->dead = 2; /* no slot or chunk left: do not retry on every call, but count them */
+            if (enter)
+                count_unrecorded();
+            return NULL;
+        }
     }
-    return t;
-}
-
-/* Reserves n words in thread slot t's chunk, replacing a chunk too full for them. */
-static uint64_t *reserve_in(struct ctimer_tls *tl, struct ctimer_shm_thread *t, size_t n)
-{
     /* stream.h, CTIMER_CHUNK_SLACK: a group longer than an enter must start before end - (n - 3) */
     size_t over = n > CTIMER_ENTER_WORDS ? n - CTIMER_ENTER_WORDS : 0;
     if (tl->pos + over >= tl->end && refill(tl, t) != 0)
@@ -451,23 +448,17 @@ static uint64_t *reserve_in(struct ctimer_tls *tl, struct ctimer_shm_thread *t, 
 }
 
 /*
- * Reserves n words (at most CTIMER_GROUP_MAX_WORDS) for an event or a group of them, doing whatever
- * the thread needs first: start the runtime, set the thread up, replace a chunk too full for them.
- * Returns NULL when this call is not recorded.  Called with tl->busy set.
+ * A thread's first call sets the thread up before anything else; if the function it calls is
+ * counted already (count=, CTIMER_TIMING=counted: the bitmap the thread just copied), the call is
+ * counted like the ones after it instead of timed.  Returns 1 if it was.  Called with tl->busy set.
  */
-uint64_t *ctimer_reserve_slow(struct ctimer_tls *tl, size_t n, int enter)
+static int counted_at_setup(struct ctimer_tls *tl, struct ctimer_desc *d)
 {
-    struct ctimer_shm_thread *t = ready_thread(tl, enter);
-    return t ? reserve_in(tl, t, n) : NULL;
-}
-
-/*
- * Whether the function of a thread's first call is counted already (count=, CTIMER_TIMING=counted:
- * the bitmap the thread has just copied into its words); if so, counts the call like the ones after
- * it instead of timing it.
- */
-static int counted_at_setup(struct ctimer_desc *d)
-{
+    int st = atomic_load_explicit(&ctimer_rt.state, memory_order_acquire);
+    if (st == CTIMER_ST_UNINIT)
+        st = ctimer_ensure_init();
+    if (st != CTIMER_ST_RUNNING || tl->dead || !thread_setup(tl))
+        return 0; /* reserve() says why, counts what is unrecorded */
     uint32_t id = d->id;
     if (id == 0 || id >= ctimer_rt.shm->count_cap)
         return 0;
@@ -492,9 +483,12 @@ uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
     }
     int saved_errno = errno; /* the slow path makes system calls; the program's errno is its own */
     tl->busy = 1;
-    int first = !tl->thr;
-    struct ctimer_shm_thread *thr = ready_thread(tl, 1);
-    uint64_t *p = thr && !(first && counted_at_setup(d)) ? reserve_in(tl, thr, CTIMER_ENTER_WORDS) : NULL;
+    if (!tl->thr && counted_at_setup(tl, d)) {
+        tl->busy = 0;
+        errno = saved_errno;
+        return 0;
+    }
+    uint64_t *p = ctimer_reserve_slow(tl, CTIMER_ENTER_WORDS, 1);
     uint64_t t = 0;
     if (p) {
         t = ctimer_now();
@@ -507,23 +501,21 @@ uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp)
     return t;
 }
 
-uint64_t ctimer_exit_slow(uint64_t t0)
+void ctimer_exit_slow(uint64_t t0)
 {
     struct ctimer_tls *tl = &ctimer_tls;
     int st = atomic_load_explicit(&ctimer_rt.state, memory_order_relaxed);
     if (t0 == 0 || st != CTIMER_ST_RUNNING || tl->busy)
-        return 0;
+        return;
     int saved_errno = errno;
     tl->busy = 1;
     uint64_t *p = ctimer_reserve_slow(tl, CTIMER_EXIT_WORDS, 0);
-    uint64_t ts = 0;
     if (p) {
-        p[1] = ts = ctimer_now();
+        p[1] = ctimer_now();
         ctimer_publish_word0(p, t0 | CTIMER_EXIT_BIT);
     }
     tl->busy = 0;
     errno = saved_errno;
-    return ts;
 }
 
 void ctimer_jump_slow(uint64_t sp)

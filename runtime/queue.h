@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) uint64_t *ctimer_claim(struct ctime
 
 /* Slow paths of __ctimer_enter / __ctimer_exit (hotpath.c): set up, refill, start the runtime. */
 uint64_t ctimer_enter_slow(struct ctimer_desc *d, uint64_t sp);
-uint64_t ctimer_exit_slow(uint64_t t0); /* the exit's timestamp, or 0 if it recorded nothing */
+void ctimer_exit_slow(uint64_t t0);
 void ctimer_jump_slow(uint64_t sp);
 
 /* The reservation behind every slow path: n words at tl->pos, after any set-up or refill needed;
